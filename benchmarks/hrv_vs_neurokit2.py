@@ -22,7 +22,10 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMB
 import argparse
 import gc
 import platform
+import resource
 import signal
+import subprocess
+import sys
 import time
 import tracemalloc
 import warnings
@@ -67,32 +70,43 @@ def _alarm(signum: int, frame: Any) -> None:
     raise _TimeoutError
 
 
+def _call(fn: Callable[[], object], limit_s: float | None) -> str:
+    """Run ``fn`` under an optional time limit; '' when it finished, else why not."""
+    if limit_s is not None:
+        signal.signal(signal.SIGALRM, _alarm)
+        signal.setitimer(signal.ITIMER_REAL, limit_s)
+    try:
+        fn()
+    except _TimeoutError:
+        return f"> {limit_s:.0f} s (stopped)"
+    except MemoryError:
+        return "MemoryError"
+    finally:
+        if limit_s is not None:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+    return ""
+
+
 def measure(fn: Callable[[], object], *, repeat: int = 1, limit_s: float | None = None) -> Run:
-    """Best wall time of ``repeat`` calls and the tracemalloc peak of one call."""
+    """Best wall time of ``repeat`` plain calls, then the tracemalloc peak of one more call.
+
+    Time and memory are measured in separate calls because tracemalloc's allocation hooks slow
+    numpy-heavy code several-fold.
+    """
     best = float("inf")
-    peak = 0
     for _ in range(repeat):
         gc.collect()
-        tracemalloc.start()
-        if limit_s is not None:
-            signal.signal(signal.SIGALRM, _alarm)
-            signal.setitimer(signal.ITIMER_REAL, limit_s)
         start = time.perf_counter()
-        try:
-            fn()
-        except _TimeoutError:
-            tracemalloc.stop()
-            return Run(None, None, f"> {limit_s:.0f} s (stopped)")
-        except MemoryError:
-            tracemalloc.stop()
-            return Run(None, None, "MemoryError")
-        finally:
-            if limit_s is not None:
-                signal.setitimer(signal.ITIMER_REAL, 0)
+        failed = _call(fn, limit_s)
+        if failed:
+            return Run(None, None, failed)
         best = min(best, time.perf_counter() - start)
-        peak = max(peak, tracemalloc.get_traced_memory()[1])
-        tracemalloc.stop()
-    return Run(best, peak / 2**20)
+    gc.collect()
+    tracemalloc.start()
+    failed = _call(fn, limit_s)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return Run(best, None if failed else peak / 2**20, failed)
 
 
 def neurokit2_steps(rr: np.ndarray) -> dict[str, Callable[[], object]]:
@@ -121,25 +135,51 @@ def fmt_mb(run: Run) -> str:
     return "-" if run.peak_mb is None else f"{run.peak_mb:.0f} MB"
 
 
+def rss_report() -> None:
+    """Whole-process peak RSS of vagus alone on 24 h, in stages (run in a fresh child)."""
+
+    def peak_mb() -> float:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+
+    imported = peak_mb()
+    analyze(synthetic_rr(3600.0))
+    with_numba = peak_mb()
+    analyze(synthetic_rr(86400.0))
+    print(
+        f"process peak RSS: {imported:.0f} MB after importing vagus.hrv (Python, numpy, scipy); "
+        f"{with_numba:.0f} MB once numba's kernel is loaded; {peak_mb():.0f} MB after the 24 h "
+        "analysis"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", choices=list(SERIES_S), action="append", help="series to run")
     parser.add_argument("--peer-limit", type=float, default=PEER_LIMIT_S)
+    parser.add_argument("--rss", action="store_true", help="only the process RSS report")
     args = parser.parse_args()
+    if args.rss:
+        rss_report()
+        return
+    # A fresh process, so that NeuroKit2's imports do not count.
+    subprocess.run([sys.executable, __file__, "--rss"], check=True)
     names = args.only or list(SERIES_S)
     warnings.simplefilter("ignore")
 
     print(f"# vagus.hrv vs NeuroKit2 on {platform.processor() or platform.machine()}, 1 thread")
-    compile_run = measure(lambda: analyze(synthetic_rr(300.0)))
-    print(f"first call (imports and numba compile/cache load): {fmt_s(compile_run)}\n")
+    # Sample entropy loads its numba kernel on the first series of 1,000+ beats; that one-off
+    # cost (compiling, or loading the on-disk cache) is reported apart from the warm runs.
+    start = time.perf_counter()
+    analyze(synthetic_rr(3600.0))
+    print(f"first call (numba compile or cache load): {time.perf_counter() - start:.2f} s\n")
     rows = []
     for name in names:
         rr = synthetic_rr(SERIES_S[name])
-        ours = measure(lambda rr=rr: analyze(rr), repeat=3)
+        ours = measure(lambda rr=rr: analyze(rr), repeat=5)
         steps = neurokit2_steps(rr)
         peer: dict[str, Run] = {}
         for step, fn in steps.items():
-            peer[step] = measure(fn, limit_s=args.peer_limit)
+            peer[step] = measure(fn, repeat=1 if name == "24 h" else 3, limit_s=args.peer_limit)
             print(
                 f"  {name} NeuroKit2 {step}: {fmt_s(peer[step])}, {fmt_mb(peer[step])}", flush=True
             )

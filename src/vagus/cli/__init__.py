@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
-from rich.console import Console
+from rich.columns import Columns
+from rich.console import Console, Group
 from rich.table import Table
 
 from vagus import __version__
@@ -29,6 +30,7 @@ app = typer.Typer(
 )
 
 EXIT_USER_ERROR = 2
+_EXPLAIN_MIN_WIDTH = 120
 _DOMAIN_TITLES = {"time": "Time domain", "frequency": "Frequency domain", "nonlinear": "Nonlinear"}
 
 
@@ -79,18 +81,22 @@ def _render_report(console: Console, source: str, report: HrvReport) -> None:
         f"({art.percent:.1f} %){': ' + kinds if kinds else ''}",
         highlight=False,
     )
+    # Meanings only where they fit on one line; `vagus indices` lists them all.
+    explain = console.width >= _EXPLAIN_MIN_WIDTH
+    tables = []
     for domain in DOMAINS:
         table = Table(title=_DOMAIN_TITLES[domain], title_justify="left", expand=False)
         table.add_column("Index")
         table.add_column("Value", justify="right")
         table.add_column("Unit")
-        table.add_column("Meaning", overflow="fold", max_width=60)
+        if explain:
+            table.add_column("Meaning", overflow="fold")
         for index in indices_of(domain):
-            value = report.indices[index.name]
-            table.add_row(
-                index.label, format_value(value, index.unit), index.unit, index.meaning("en")
-            )
-        console.print(table)
+            cells = [index.label, format_value(report.indices[index.name], index.unit), index.unit]
+            table.add_row(*cells, *([index.meaning("en")] if explain else []))
+        tables.append(table)
+    # Side by side where the terminal is wide enough, stacked where it is not.
+    console.print(Columns(tables) if not explain else Group(*tables))
     for warning in report.warnings:
         console.print(f"[yellow]warning:[/] {warning}", highlight=False)
 
