@@ -1,0 +1,196 @@
+"""``vagus hrv`` and ``vagus indices``: HRV of a recording, and the index registry."""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.columns import Columns
+from rich.console import Console, Group
+from rich.table import Table
+
+from vagus.app import build_app, example_rr_path
+from vagus.cli._base import app, fail
+from vagus.hrv import DOMAINS, INDICES, HrvReport, Index, RrDataError, indices_of
+
+_EXPLAIN_MIN_WIDTH = 120
+_DOMAIN_TITLES = {"time": "Time domain", "frequency": "Frequency domain", "nonlinear": "Nonlinear"}
+
+
+class MethodOption(str, Enum):
+    welch = "welch"
+    lomb = "lomb"
+    ar = "ar"
+
+
+class UnitOption(str, Enum):
+    ms = "ms"
+    s = "s"
+
+
+def format_value(value: float | None, unit: str) -> str:
+    """A value for a table: counts as integers, large values without decimals."""
+    if value is None:
+        return "-"
+    if unit == "count":
+        return f"{value:.0f}"
+    magnitude = abs(value)
+    if magnitude >= 1000:
+        return f"{value:,.0f}"
+    if magnitude >= 10:
+        return f"{value:.1f}"
+    if magnitude >= 1:
+        return f"{value:.2f}"
+    return f"{value:.3f}"
+
+
+def _render_report(console: Console, source: str, report: HrvReport) -> None:
+    minutes, seconds = divmod(report.duration_s, 60)
+    console.print(
+        f"[bold]{source}[/]: {report.n_beats} beats, {int(minutes)} min {seconds:.0f} s, "
+        f"spectrum by {report.method}",
+        highlight=False,
+    )
+    art = report.artifacts
+    kinds = ", ".join(f"{kind} {count}" for kind, count in art.by_type.items() if count)
+    action = "corrected" if art.enabled else "found (correction off)"
+    console.print(
+        f"Artifacts {action}: {art.detected} of {report.n_beats} beats "
+        f"({art.percent:.1f} %){': ' + kinds if kinds else ''}",
+        highlight=False,
+    )
+    # Meanings only where they fit on one line; `vagus indices` lists them all.
+    explain = console.width >= _EXPLAIN_MIN_WIDTH
+    tables = []
+    for domain in DOMAINS:
+        table = Table(title=_DOMAIN_TITLES[domain], title_justify="left", expand=False)
+        table.add_column("Index")
+        table.add_column("Value", justify="right")
+        table.add_column("Unit")
+        if explain:
+            table.add_column("Meaning", overflow="fold")
+        for index in indices_of(domain):
+            cells = [index.label, format_value(report.indices[index.name], index.unit), index.unit]
+            table.add_row(*cells, *([index.meaning("en")] if explain else []))
+        tables.append(table)
+    # Side by side where the terminal is wide enough, stacked where it is not.
+    console.print(Columns(tables) if not explain else Group(*tables))
+    for warning in report.warnings:
+        console.print(f"[yellow]warning:[/] {warning}", highlight=False)
+
+
+@app.command()
+def hrv(
+    file: Annotated[
+        Path | None,
+        typer.Argument(
+            help="RR intervals: one per line, or CSV/TSV with a header.", show_default=False
+        ),
+    ] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    method: Annotated[
+        MethodOption, typer.Option(help="Spectral method: welch (Kubios default), lomb or ar.")
+    ] = MethodOption.welch,
+    no_correct: Annotated[
+        bool, typer.Option("--no-correct", help="Report artifacts but do not correct them.")
+    ] = False,
+    unit: Annotated[
+        UnitOption | None, typer.Option(help="Unit of the values (default: detected).")
+    ] = None,
+    column: Annotated[
+        str | None, typer.Option(help="CSV column holding the RR intervals (default: by name).")
+    ] = None,
+    example: Annotated[
+        bool, typer.Option("--example", help="Analyse the example recording that ships with vagus.")
+    ] = False,
+) -> None:
+    """Analyse a file of RR intervals: artifact correction and every HRV index."""
+    if example == (file is not None):
+        fail("give one RR file, or --example for the bundled recording")
+    path = example_rr_path() if example else file
+    assert path is not None
+    try:
+        report = build_app().analyze_file(
+            path,
+            method=method.value,
+            correct=not no_correct,
+            unit=unit.value if unit else None,
+            column=column,
+        )
+    except RrDataError as error:
+        fail(str(error))
+    if json_out:
+        sys.stdout.write(json.dumps(report.to_dict(), allow_nan=False) + "\n")
+        return
+    _render_report(Console(), path.name if example else str(path), report)
+
+
+@app.command("indices")
+def list_indices(
+    json_out: Annotated[bool, typer.Option("--json", help="Print the registry as JSON.")] = False,
+    lang: Annotated[str, typer.Option(help="Language of the meanings: en or nb.")] = "en",
+    markdown: Annotated[
+        bool, typer.Option("--markdown", help="Print the table as Markdown (docs/indices.md).")
+    ] = False,
+) -> None:
+    """List every HRV index: name, unit, domain, minimum data and meaning."""
+    if lang not in ("en", "nb"):
+        fail(f"--lang: expected en or nb, got {lang!r}")
+    if json_out:
+        sys.stdout.write(json.dumps([_index_dict(i, lang) for i in INDICES]) + "\n")
+        return
+    if markdown:
+        sys.stdout.write(_indices_markdown(lang))
+        return
+    table = Table(title="HRV indices")
+    for name in ("Name", "Unit", "Domain", "Needs", "Meaning"):
+        table.add_column(name, overflow="fold")
+    for index in INDICES:
+        table.add_row(
+            index.name, index.unit, index.domain, index.minimum_text(), index.meaning(lang)
+        )
+    Console().print(table)
+
+
+def _indices_markdown(lang: str) -> str:
+    lines = [
+        "# HRV indices",
+        "",
+        "Generated from the index registry (`src/vagus/hrv/_registry.py`) by",
+        (
+            f"`vagus indices --markdown{' --lang nb' if lang == 'nb' else ''}`; "
+            "a test keeps it current."
+        ),
+        "",
+    ]
+    for domain in DOMAINS:
+        lines += [
+            f"## {_DOMAIN_TITLES[domain]}",
+            "",
+            "| name | unit | needs at least | meaning | reference |",
+            "|---|---|---|---|---|",
+        ]
+        for index in indices_of(domain):
+            lines.append(
+                f"| `{index.name}` | {index.unit or '-'} | {index.minimum_text()} "
+                f"| {index.meaning(lang)} | {index.reference} |"
+            )
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _index_dict(index: Index, lang: str) -> dict[str, object]:
+    return {
+        "name": index.name,
+        "label": index.label,
+        "unit": index.unit,
+        "domain": index.domain,
+        "min_beats": index.min_beats,
+        "min_duration_s": index.min_duration_s,
+        "meaning": index.meaning(lang),
+        "reference": index.reference,
+    }
