@@ -1,19 +1,68 @@
 """The composition root: one app object, built the same way by the CLI, the server and tests.
 
-Today it serves the HRV engine; the journal, sensors and program services join it in later
-issues, and every edge (``cli``, ``web``) reaches the core only through it.
+``build_app()`` reads the settings once, and the app opens the journal on first use (running its
+migrations). Every edge (``cli``, later ``web``) reaches the core and the journal only through
+the services here, so the CLI, the web app and the tests see the same behaviour.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+import os
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 from importlib import resources
 from pathlib import Path
+from typing import Any, Final
 
+from vagus.config import Settings, load_settings
 from vagus.hrv import HrvReport, Method, Unit, analyze, read_rr
+from vagus.journal import Journal, read_export, write_export
+from vagus.program import (
+    EXERCISE_IDS,
+    CheckIn,
+    Clock,
+    GuidedSession,
+    Lang,
+    MonotonicClock,
+    QuestionnaireResult,
+    ScreeningResult,
+    SessionOutcome,
+    Step,
+    StepEnded,
+    TodayPlan,
+    build_steps,
+    evaluate,
+    plan_today,
+    resolve_lang,
+    score,
+)
+from vagus.program.plan import (
+    ExerciseOverride,
+    Overrides,
+    PlanEntry,
+    PlanRules,
+    load_rules,
+    parse_rules,
+)
 
 #: The example recording that ships with the package (see its header for source and licence).
-EXAMPLE_RR_FILE = "example_rr.txt"
+EXAMPLE_RR_FILE: Final = "example_rr.txt"
+#: A person's or clinician's own plan rules, beside the journal, replace the shipped ones.
+PLAN_RULES_FILE: Final = "plan_rules.toml"
+#: Version of the stored plan JSON.
+PLAN_FORMAT: Final = 1
+#: How far back check-ins and sessions are read for the plan (its rules look back 7 days for a
+#: baseline and 72 h for post-exertional worsening).
+PLAN_LOOKBACK_DAYS: Final = 21
+SETTING_FIRST_RUN_DONE: Final = "first_run_done"
+SETTING_MODE: Final = "plan_mode"
+SETTING_OVERRIDES: Final = "plan_overrides"
+
+
+class AppError(ValueError):
+    """A user error at the app level (unknown exercise, bad override, unreadable export)."""
 
 
 def example_rr_path() -> Path:
@@ -21,10 +70,198 @@ def example_rr_path() -> Path:
     return Path(str(resources.files("vagus") / "data" / EXAMPLE_RR_FILE))
 
 
+def utc_now() -> datetime:
+    """The current time, timezone-aware UTC."""
+    return datetime.now(UTC)
+
+
+# --- plan persistence ----------
+
+
+def _entry_to_json(entry: PlanEntry) -> dict[str, Any]:
+    return {
+        "exercise_id": entry.exercise_id,
+        "dose": entry.dose,
+        "started": entry.started.isoformat(),
+        "since": entry.since.isoformat(),
+        "previous_dose": entry.previous_dose,
+        "last_change": entry.last_change,
+    }
+
+
+def _entry_from_json(data: Mapping[str, Any]) -> PlanEntry:
+    previous = data.get("previous_dose")
+    return PlanEntry(
+        exercise_id=str(data["exercise_id"]),
+        dose=float(data["dose"]),
+        started=date.fromisoformat(str(data["started"])),
+        since=date.fromisoformat(str(data["since"])),
+        previous_dose=None if previous is None else float(previous),
+        last_change=data.get("last_change", "new"),
+    )
+
+
+def plan_to_json(plan: TodayPlan, based_on: Sequence[PlanEntry]) -> dict[str, Any]:
+    """The stored form of a day's plan: what it was built from, and what it says."""
+
+    def item(i: Any) -> dict[str, Any]:
+        return {
+            "exercise_id": i.exercise_id,
+            "dose": i.dose,
+            "unit": i.unit,
+            "param": i.param,
+            "status": i.status,
+            "screening": i.screening,
+            "params": i.params(),
+            "reason": {"nb": i.text("nb"), "en": i.text("en")},
+        }
+
+    return {
+        "format": PLAN_FORMAT,
+        "day": plan.day.isoformat(),
+        "mode": plan.mode,
+        "based_on": [_entry_to_json(e) for e in based_on],
+        "entries": [_entry_to_json(e) for e in plan.current()],
+        "items": [item(i) for i in plan.items],
+        "pending": [item(i) for i in plan.pending],
+        "excluded": [item(i) for i in plan.excluded],
+        "notices": [{"nb": n("nb"), "en": n("en")} for n in plan.notices],
+    }
+
+
+def overrides_from_json(data: Mapping[str, Any]) -> Overrides:
+    """Overrides as stored in the journal's settings (see ``vagus plan set``)."""
+    exercises = {
+        ex: ExerciseOverride(**dict(values))
+        for ex, values in dict(data.get("exercises", {})).items()
+    }
+    return Overrides(
+        exercises=exercises,
+        hold_all=bool(data.get("hold_all", False)),
+        include=tuple(data.get("include", ())),
+        set_by=data.get("set_by", "person"),
+    )
+
+
+# --- guided sessions ----------
+
+
+@dataclass
+class SessionRun:
+    """A guided session wired to the journal: each step is written the moment it ends.
+
+    The CLI and the web app drive it (``session.start/pause/resume/skip/next/abort`` and
+    :meth:`pump`); the journal holds every ended step, so a crash loses at most the running one.
+    """
+
+    journal: Journal
+    exercise_id: str
+    params: dict[str, Any]
+    session: GuidedSession
+    session_id: int
+    clock: Clock
+    wall_clock: Callable[[], datetime]
+    _t0: float = 0.0
+    _w0: datetime = field(default_factory=utc_now)
+
+    def __post_init__(self) -> None:
+        # Session times are monotonic seconds; the journal wants wall-clock UTC. One anchor
+        # taken together maps the first onto the second without drift from clock changes.
+        self._t0 = self.clock.now()
+        self._w0 = self.wall_clock()
+
+    @property
+    def steps(self) -> tuple[Step, ...]:
+        return self.session.steps
+
+    def wall(self, t: float) -> datetime:
+        """Monotonic session time -> UTC."""
+        return self._w0 + timedelta(seconds=t - self._t0)
+
+    def pump(self) -> list[object]:
+        """Advance timed steps and write every step that ended; returns the drained events."""
+        if self.session.status == "running":
+            self.session.update()
+        events: list[object] = list(self.session.events())
+        for event in events:
+            if isinstance(event, StepEnded):
+                self.journal.record_step(
+                    self.session_id,
+                    event.step.id,
+                    event.step.kind,
+                    self.wall(event.started_at),
+                    self.wall(event.ended_at),
+                    event.active_s,
+                    event.outcome,
+                )
+        return events
+
+    def rate(self, moment: str, calm: int) -> None:
+        """A 0-10 calm rating before or after."""
+        self.journal.add_rating(self.session_id, moment, calm)  # type: ignore[arg-type]
+
+    def log(self, step: Step, values: Mapping[str, Any]) -> None:
+        """Save what the person wrote at a logging step (gratitude, what they did)."""
+        for key, value in values.items():
+            if value is None or value == "":
+                continue
+            if key == "gratitude":
+                self.journal.add_gratitude(self.session_id, str(value))
+            else:
+                note = json.dumps({"step": step.id, "field": key, "value": value})
+                self.journal.add_feedback(self.session_id, note, ())
+
+    def feedback(self, text: str, symptoms: Sequence[str]) -> None:
+        """How it felt, and any stop-rule symptoms (ids from vagus.program.safety)."""
+        self.journal.add_feedback(self.session_id, text, symptoms)
+
+    def finish(self) -> str:
+        """Close the session in the journal: completed, or stopped early."""
+        self.pump()
+        status = "completed" if self.session.status == "finished" else "stopped"
+        self.journal.finish_session(self.session_id, status)  # type: ignore[arg-type]
+        return status
+
+
+# --- the app ----------
+
+
 @dataclass
 class App:
     """Services the edges call. Build it with :func:`build_app`."""
 
+    settings: Settings
+    env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    now: Callable[[], datetime] = utc_now
+    _journal: Journal | None = None
+
+    # -- infrastructure
+    @property
+    def journal(self) -> Journal:
+        """The journal, opened (and migrated) on first use."""
+        if self._journal is None:
+            self.settings.home.mkdir(parents=True, exist_ok=True)
+            self._journal = Journal.open(self.settings.database_url)
+            self._close_interrupted_sessions()
+        return self._journal
+
+    def close(self) -> None:
+        if self._journal is not None:
+            self._journal.close()
+            self._journal = None
+
+    def lang(self, override: str | None = None) -> Lang:
+        """--lang, then the setting, then the system locale."""
+        return resolve_lang(override or self.settings.lang, self.env)
+
+    def _close_interrupted_sessions(self) -> None:
+        # A session still "running" when the journal opens was cut off by a crash or a closed
+        # terminal: its completed steps are kept, and it is marked stopped.
+        assert self._journal is not None
+        for session_id in self._journal.running_sessions():
+            self._journal.finish_session(session_id, "stopped")
+
+    # -- HRV
     def analyze_file(
         self,
         path: str | Path,
@@ -38,7 +275,205 @@ class App:
         rr = read_rr(path, unit=unit, column=column)
         return analyze(rr, method=method, correct=correct)
 
+    # -- first run and screening
+    def first_run(self) -> bool:
+        """True until the person has seen the first-run text and done the screening."""
+        return not self.journal.get_setting(SETTING_FIRST_RUN_DONE, False)
 
-def build_app() -> App:
-    """The one way to build the app."""
-    return App()
+    def mark_first_run_done(self) -> None:
+        self.journal.set_setting(SETTING_FIRST_RUN_DONE, True)
+
+    def save_screening(
+        self, answers: Mapping[str, bool], cleared: Sequence[str] = ()
+    ) -> ScreeningResult:
+        """Evaluate and store the answers (ValueError naming unknown or missing ones)."""
+        result = evaluate(answers, frozenset(cleared))
+        self.journal.save_screening(
+            {"answers": dict(answers), "cleared": sorted(set(cleared))}, at=self.now()
+        )
+        return result
+
+    def screening(self) -> ScreeningResult | None:
+        """The latest screening, evaluated with today's rules; None before the first."""
+        record = self.journal.latest_screening()
+        if record is None:
+            return None
+        data = record.answers
+        return evaluate(data.get("answers", {}), frozenset(data.get("cleared", ())))
+
+    def confirm_clearance(self, exercise_id: str) -> ScreeningResult:
+        """The person confirms their clinician cleared an exercise."""
+        record = self.journal.latest_screening()
+        if record is None:
+            raise AppError("no screening yet: run `vagus screen` first")
+        self._check_exercise(exercise_id)
+        answers = record.answers.get("answers", {})
+        cleared = set(record.answers.get("cleared", ())) | {exercise_id}
+        return self.save_screening(answers, sorted(cleared))
+
+    # -- plan
+    def plan_rules(self) -> PlanRules:
+        """The shipped rules, or the person's/clinician's own file beside the journal."""
+        own = self.settings.home / PLAN_RULES_FILE
+        if own.exists():
+            return parse_rules(own.read_text(encoding="utf-8"), str(own))
+        return load_rules()
+
+    def plan_mode(self) -> str:
+        return str(self.journal.get_setting(SETTING_MODE, "standard"))
+
+    def set_plan_mode(self, mode: str) -> None:
+        if mode not in ("standard", "mecfs"):
+            raise AppError(f"mode: expected standard or mecfs, got {mode!r}")
+        self.journal.set_setting(SETTING_MODE, mode)
+
+    def overrides(self) -> dict[str, Any]:
+        return dict(self.journal.get_setting(SETTING_OVERRIDES, {}) or {})
+
+    def set_override(self, exercise_id: str, values: Mapping[str, Any]) -> None:
+        """Set (or with an empty mapping, clear) one exercise's overrides."""
+        self._check_exercise(exercise_id)
+        data = self.overrides()
+        exercises = dict(data.get("exercises", {}))
+        if values:
+            try:
+                ExerciseOverride(**dict(values))
+            except TypeError as error:
+                raise AppError(f"override: {error}") from None
+            exercises[exercise_id] = {**exercises.get(exercise_id, {}), **values}
+        else:
+            exercises.pop(exercise_id, None)
+        data["exercises"] = exercises
+        self.journal.set_setting(SETTING_OVERRIDES, data)
+
+    def today_plan(self, today: date | None = None) -> TodayPlan:
+        """Today's plan, built from the last earlier day's plan and stored when it changes."""
+        now = self.now()
+        day = today or now.date()
+        screening = self.screening()
+        statuses = {ex: s.status for ex, s in screening.exercises.items()} if screening else {}
+        based_on = self._plan_before(day)
+        since = datetime.combine(day, datetime.min.time(), UTC) - timedelta(days=PLAN_LOOKBACK_DAYS)
+        plan = plan_today(
+            day,
+            statuses,
+            based_on,
+            self._checkins(since),
+            self._outcomes(since),
+            mode=self.plan_mode(),  # type: ignore[arg-type]
+            overrides=overrides_from_json(self.overrides()),
+            rules=self.plan_rules(),
+        )
+        stored = plan_to_json(plan, based_on)
+        latest = self.journal.latest_plan()
+        if latest is None or latest.plan != stored:
+            reason = "; ".join(i.text("en") for i in plan.items) or "no exercises today"
+            self.journal.save_plan(stored, reason, at=now)
+        return plan
+
+    def _plan_before(self, day: date) -> list[PlanEntry]:
+        for record in reversed(self.journal.plans()):
+            if date.fromisoformat(record.plan["day"]) < day:
+                return [_entry_from_json(e) for e in record.plan.get("entries", [])]
+        return []
+
+    def _checkins(self, since: datetime) -> list[CheckIn]:
+        out = []
+        for entry in self.journal.history(types=["checkin"], since=since):
+            values = {k: entry.get(k) for k in ("sleep", "headache", "digestion")}
+            values |= {k: entry.get(k) for k in ("anxiety", "pain", "fatigue")}
+            if any(v is None for v in values.values()):
+                continue  # a partial check-in cannot be judged against the baseline
+            out.append(
+                CheckIn(
+                    at=datetime.fromisoformat(entry["started_at"]),
+                    note=entry.get("note") or "",
+                    **{k: int(str(v)) for k, v in values.items()},
+                )
+            )
+        return sorted(out, key=lambda c: c.at)
+
+    def _outcomes(self, since: datetime) -> list[SessionOutcome]:
+        out = []
+        for entry in self.journal.history(types=["session"], since=since):
+            symptoms: list[str] = []
+            for feedback in entry.get("feedback", []):
+                symptoms.extend(feedback.get("symptoms", []))
+            out.append(
+                SessionOutcome(
+                    at=datetime.fromisoformat(entry["started_at"]),
+                    exercise_id=entry["exercise_id"],
+                    completed=entry.get("status") == "completed",
+                    stop_symptoms=tuple(symptoms),
+                )
+            )
+        return sorted(out, key=lambda o: o.at)
+
+    # -- sessions
+    def _check_exercise(self, exercise_id: str) -> None:
+        if exercise_id not in EXERCISE_IDS:
+            raise AppError(
+                f"unknown exercise {exercise_id!r}; expected one of {', '.join(EXERCISE_IDS)}"
+            )
+
+    def start_session(
+        self,
+        exercise_id: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        clock: Clock | None = None,
+    ) -> SessionRun:
+        """Build the exercise's steps (validating params) and open it in the journal."""
+        self._check_exercise(exercise_id)
+        chosen = dict(params or {})
+        steps = build_steps(exercise_id, **chosen)  # ValueError names a bad parameter
+        clock = clock or MonotonicClock()
+        session_id = self.journal.start_session(exercise_id, chosen, at=self.now())
+        return SessionRun(
+            journal=self.journal,
+            exercise_id=exercise_id,
+            params=chosen,
+            session=GuidedSession(steps, clock),
+            session_id=session_id,
+            clock=clock,
+            wall_clock=self.now,
+        )
+
+    # -- check-ins and questionnaires
+    def checkin(self, values: Mapping[str, int], note: str = "") -> int:
+        """Validate (0-10 each; ValueError naming the field) and store a daily check-in."""
+        at = self.now()
+        CheckIn(at=at, note=note, **{k: int(v) for k, v in values.items()})
+        return self.journal.add_checkin(at, note=note or None, **values)
+
+    def questionnaire(self, name: str, answers: Sequence[int]) -> QuestionnaireResult:
+        """Score a questionnaire as published and store it."""
+        result = score(name, answers)
+        self.journal.add_questionnaire(
+            self.now(), name, list(answers), result.score, result.severity
+        )
+        return result
+
+    # -- the journal as a whole
+    def history(self, types: Sequence[str] | None = None, limit: int | None = None) -> list[Any]:
+        return self.journal.history(types=types, limit=limit)  # type: ignore[arg-type]
+
+    def export(self, path: Path) -> dict[str, int]:
+        """Everything, as one JSON file (docs/export-schema.md)."""
+        data = self.journal.export()
+        write_export(data, path)
+        return self.journal.counts()
+
+    def import_(self, path: Path) -> dict[str, int]:
+        """Read an export (refused whole if anything in it is wrong)."""
+        return self.journal.import_(read_export(path))
+
+    def forget(self) -> None:
+        """Delete every stored entry."""
+        self.journal.forget()
+
+
+def build_app(settings: Settings | None = None, *, env: Mapping[str, str] | None = None) -> App:
+    """The one way to build the app (settings from defaults, config.toml and VAGUS_* vars)."""
+    environment = dict(os.environ if env is None else env)
+    return App(settings=settings or load_settings(environment), env=environment)

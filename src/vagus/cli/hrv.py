@@ -13,8 +13,8 @@ from rich.columns import Columns
 from rich.console import Console, Group
 from rich.table import Table
 
-from vagus.app import build_app, example_rr_path
-from vagus.cli._base import app, fail
+from vagus.app import example_rr_path
+from vagus.cli._base import app, fail, open_app
 from vagus.hrv import DOMAINS, INDICES, HrvReport, Index, RrDataError, indices_of
 
 _EXPLAIN_MIN_WIDTH = 120
@@ -114,7 +114,7 @@ def hrv(
     path = example_rr_path() if example else file
     assert path is not None
     try:
-        report = build_app().analyze_file(
+        report = open_app().analyze_file(
             path,
             method=method.value,
             correct=not no_correct,

@@ -1,0 +1,267 @@
+"""``vagus do EXERCISE``: a guided session in the terminal.
+
+A live breathing bar, the phase and seconds left, a progress bar for the whole exercise, the
+cues, and the stop rules; space pauses, Enter continues, s skips a step, q ends (what was done is
+saved). Calm ratings before and after, how it felt, and any stop-rule symptoms with the advice
+from the safety rules.
+
+The session machine is the pure one in ``vagus.program.session``: this module only reads keys,
+draws and asks. Time comes from a clock (``--speed`` runs it faster, for demos and tests).
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any, Protocol, cast
+
+import typer
+from rich.console import Console, Group
+from rich.live import Live
+from rich.panel import Panel
+from rich.progress_bar import ProgressBar
+from rich.prompt import Prompt
+from rich.table import Table
+from rich.text import Text
+
+from vagus.app import SessionRun
+from vagus.cli._base import LangOption, app, fail, interactive, language, open_app, user_errors
+from vagus.cli.program import _pick, show_safety
+from vagus.program import EXERCISE_IDS, Lang, Step, cue_text, load_catalog, t
+from vagus.program.exercises import LogField
+from vagus.program.safety import assess, stop_symptoms
+
+#: Width of the breathing bar in characters.
+BAR_WIDTH = 40
+#: How often the screen is redrawn; the pacer's phase comes from elapsed time, not from ticks.
+TICK_S = 0.1
+
+
+class ScaledClock:
+    """Monotonic time running ``speed`` times faster (for demos and tests)."""
+
+    def __init__(self, speed: float = 1.0) -> None:
+        self._speed = speed
+        self._start = time.monotonic()
+
+    def now(self) -> float:
+        return (time.monotonic() - self._start) * self._speed
+
+
+class Keys(Protocol):
+    def read(self) -> str | None: ...
+
+
+class NoKeys:
+    """Where no person is at a keyboard: untimed steps continue on their own."""
+
+    def read(self) -> str | None:
+        return None
+
+
+class TerminalKeys:
+    """Single key presses from a POSIX terminal, without waiting (cbreak mode)."""
+
+    def read(self) -> str | None:
+        ready, _, _ = select.select([sys.stdin], [], [], 0)
+        return os.read(sys.stdin.fileno(), 1).decode(errors="ignore") if ready else None
+
+
+@contextmanager
+def key_reader() -> Iterator[Keys]:
+    if not interactive():
+        yield NoKeys()
+        return
+    import termios
+    import tty
+
+    fd = sys.stdin.fileno()
+    saved = termios.tcgetattr(fd)
+    try:
+        tty.setcbreak(fd)
+        yield TerminalKeys()
+    finally:
+        termios.tcsetattr(fd, termios.TCSADRAIN, saved)
+
+
+def render(run: SessionRun, lang: Lang, name: str, stop_line: str) -> Panel:
+    """One frame: step, cue, pacer bar, time left, progress, stop rules and keys."""
+    state = run.session.state()
+    step = state.step
+    parts: list[Any] = []
+    count = len(run.steps)
+    index = min(state.index + 1, count)
+    header = f"[bold]{name}[/] · {t('cli.step_of', lang, index=index, count=count)}"
+    if state.status == "paused":
+        header += f" · [yellow]{t('cli.paused', lang)}[/]"
+    parts.append(Text.from_markup(header))
+    if step is not None:
+        parts.append(Text(cue_text(step.cue, lang), style="cyan"))
+        pacer = state.pacer
+        if pacer is not None:
+            word = cue_text(f"pacer.{pacer.phase}", lang)
+            filled = round(pacer.lung * BAR_WIDTH)
+            bar = "█" * filled + "·" * (BAR_WIDTH - filled)
+            left = t("cli.left", lang, seconds=f"{pacer.phase_remaining_s:.0f}")
+            parts.append(Text(f"\n{word:<24} {left}", style="bold"))
+            parts.append(Text(bar, style="green"))
+        if step.duration_s is not None and state.step_remaining_s is not None:
+            parts.append(Text(t("cli.left", lang, seconds=f"{state.step_remaining_s:.0f}")))
+        else:
+            parts.append(Text(t("cli.press_enter", lang), style="dim"))
+    progress = Table.grid()
+    progress.add_row(ProgressBar(total=1.0, completed=state.progress, width=BAR_WIDTH))
+    parts.append(progress)
+    parts.append(Text(stop_line, style="yellow"))
+    parts.append(Text(t("cli.keys_help", lang), style="dim"))
+    return Panel(Group(*parts), border_style="cyan")
+
+
+def ask_log(fields: tuple[LogField, ...], lang: Lang) -> dict[str, Any]:
+    """Ask the fields of a logging step (gratitude, what was done)."""
+    values: dict[str, Any] = {}
+    for log_field in fields:
+        label = cue_text(log_field.label, lang)
+        if log_field.type == "choice":
+            options = [(c, cue_text(f"{log_field.label}.{c}", lang)) for c in log_field.choices]
+            picked = _pick(options, label)
+            values[log_field.id] = picked[0] if picked else None
+        elif log_field.type == "scale":
+            reply = Prompt.ask(f"{label} (0-10)", default="", show_default=False)
+            values[log_field.id] = int(reply) if reply.isdigit() and int(reply) <= 10 else None
+        else:
+            values[log_field.id] = Prompt.ask(label, default="", show_default=False)
+    return values
+
+
+def play(
+    run: SessionRun,
+    lang: Lang,
+    *,
+    console: Console,
+    keys: Keys,
+    sleep: Callable[[float], None] = time.sleep,
+    ask: Callable[[tuple[LogField, ...], Lang], dict[str, Any]] | None = None,
+) -> None:
+    """Run the session to its end (or until q), writing each step as it ends."""
+    name = load_catalog().exercise(run.exercise_id).text("name", lang)
+    labels = ", ".join(s.label.lower() for s in stop_symptoms(run.exercise_id, lang)[:5])
+    stop_line = t("cli.stop_if", lang, symptoms=labels)
+    session = run.session
+    session.start()
+    run.pump()
+    with Live(render(run, lang, name, stop_line), console=console, auto_refresh=False) as live:
+        while session.status in ("running", "paused"):
+            key = keys.read()
+            step: Step | None = session.state().step
+            if key == "q":
+                session.abort()
+            elif key == " ":
+                session.pause() if session.status == "running" else session.resume()
+            elif key == "s":
+                session.skip()
+            elif step is not None and step.duration_s is None:
+                log = cast(tuple[LogField, ...], step.data.get("log", ()))
+                if log and ask is not None:
+                    live.stop()
+                    run.log(step, ask(log, lang))
+                    live.start()
+                    session.next()
+                elif key in ("\n", "\r") or isinstance(keys, NoKeys):
+                    session.next()
+            run.pump()
+            live.update(render(run, lang, name, stop_line), refresh=True)
+            if session.status in ("running", "paused"):
+                sleep(TICK_S)
+    run.pump()
+
+
+@app.command("do")
+def do(
+    exercise_id: Annotated[str, typer.Argument(metavar="EXERCISE", help=", ".join(EXERCISE_IDS))],
+    minutes: Annotated[
+        float | None, typer.Option(help="How long (within the exercise's range).")
+    ] = None,
+    inhale: Annotated[float | None, typer.Option(help="Breathing: seconds in (default 4).")] = None,
+    exhale: Annotated[
+        float | None, typer.Option(help="Breathing: seconds out (default 8).")
+    ] = None,
+    hold: Annotated[
+        float | None, typer.Option(help="Breathing: hold after breathing in, s.")
+    ] = None,
+    rounds: Annotated[int | None, typer.Option(help="Cold water: rounds.")] = None,
+    calm_before: Annotated[
+        int | None, typer.Option(help="Calm now, 0-10 (skips the question).")
+    ] = None,
+    calm_after: Annotated[int | None, typer.Option(help="Calm after, 0-10 (for scripts).")] = None,
+    felt: Annotated[str | None, typer.Option(help="How it felt (for scripts).")] = None,
+    symptom: Annotated[
+        list[str] | None, typer.Option("--symptom", help="A stop-rule symptom you noticed.")
+    ] = None,
+    speed: Annotated[
+        float, typer.Option(help="Run the clock N times faster (demos, tests).")
+    ] = 1.0,
+    lang: LangOption = None,
+) -> None:
+    """Do one exercise, guided step by step; it is saved in your journal as you go."""
+    app_ = open_app()
+    chosen = language(app_, lang)
+    params: dict[str, Any] = {}
+    for key, value in (
+        ("minutes", minutes),
+        ("inhale_s", inhale),
+        ("exhale_s", exhale),
+        ("hold_in_s", hold),
+        ("rounds", rounds),
+    ):
+        if value is not None:
+            params[key] = value
+    if speed <= 0:
+        fail(f"--speed: expected a positive number, got {speed:g}")
+    for option, value in (("--calm-before", calm_before), ("--calm-after", calm_after)):
+        if value is not None and not 0 <= value <= 10:
+            fail(f"{option}: expected a whole number from 0 to 10, got {value}")
+    with user_errors():
+        outcome = assess(symptom or [], exercise_id) if exercise_id in EXERCISE_IDS else None
+        run = app_.start_session(exercise_id, params, clock=ScaledClock(speed))
+    console = Console()
+    person = interactive()
+    if calm_before is None and person:
+        reply = Prompt.ask(t("cli.calm_before", chosen), default="", show_default=False)
+        calm_before = int(reply) if reply.isdigit() and int(reply) <= 10 else None
+    if calm_before is not None:
+        run.rate("before", calm_before)
+    with key_reader() as keys:
+        try:
+            play(run, chosen, console=console, keys=keys, ask=ask_log if person else None)
+        except KeyboardInterrupt:
+            if run.session.status in ("running", "paused"):
+                run.session.abort()
+    status = run.finish()
+    if calm_after is None and person:
+        reply = Prompt.ask(t("cli.calm_after", chosen), default="", show_default=False)
+        calm_after = int(reply) if reply.isdigit() and int(reply) <= 10 else None
+    if calm_after is not None:
+        run.rate("after", calm_after)
+    symptom_ids = list(symptom or [])
+    if person and felt is None:
+        felt = Prompt.ask(t("cli.felt", chosen), default="", show_default=False)
+        options = [(s.id, s.label) for s in stop_symptoms(exercise_id, chosen)]
+        symptom_ids += _pick(options, t("cli.symptoms_ask", chosen))
+        outcome = assess(symptom_ids, exercise_id)
+    if felt or symptom_ids:
+        run.feedback(felt or "", symptom_ids)
+    done = [s for s in app_.journal.session(run.session_id)["steps"] if s["outcome"] == "completed"]
+    active_min = sum(s["active_s"] for s in app_.journal.session(run.session_id)["steps"]) / 60
+    name = load_catalog().exercise(exercise_id).text("name", chosen)
+    key = "cli.summary_completed" if status == "completed" else "cli.summary_stopped"
+    lines = [t(key, chosen, exercise=name, minutes=f"{active_min:.1f}", steps=len(done))]
+    if calm_before is not None and calm_after is not None:
+        lines.append(t("cli.calm_change", chosen, before=calm_before, after=calm_after))
+    console.print(Panel("\n".join(lines), title=t("cli.summary_title", chosen)))
+    if outcome is not None:
+        show_safety(outcome, chosen)

@@ -1,0 +1,514 @@
+"""Program commands: exercises, screen, plan, checkin, questionnaire, history, export, import,
+forget. Parse, call the app, render; nothing else."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.panel import Panel
+from rich.prompt import IntPrompt, Prompt
+from rich.table import Table
+
+from vagus.app import App
+from vagus.cli._base import LangOption, app, fail, interactive, language, open_app, user_errors
+from vagus.program import CHECKIN_FIELDS, QUESTIONNAIRES, Lang, load_catalog, t
+from vagus.program import questions as screening_questions
+from vagus.program.checkin import LABELS as FIELD_LABELS
+from vagus.program.safety import SafetyOutcome, assess, red_flags, symptoms
+
+exercises_app = typer.Typer(help="The seven exercises.", invoke_without_command=True)
+app.add_typer(exercises_app, name="exercises")
+plan_app = typer.Typer(help="Today's plan, and the rules you or your clinician set.")
+app.add_typer(plan_app, name="plan")
+
+console = Console()
+
+
+def print_json(data: object) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, default=str) + "\n")
+
+
+# --- first run ----------
+
+
+def first_run_text(lang: Lang) -> str:
+    """The welcome, the intended-purpose statement and the red-flag advice."""
+    keys = (
+        "first_run.welcome",
+        "first_run.about",
+        "purpose.statement",
+        "purpose.not_a_doctor",
+        "purpose.red_flags",
+        "first_run.gradual",
+        "first_run.data_local",
+    )
+    return "\n\n".join(t(key, lang) for key in keys)
+
+
+def show_first_run(app_: App, lang: Lang) -> None:
+    if app_.first_run():
+        console.print(Panel(first_run_text(lang), title="vagus", border_style="cyan"))
+
+
+# --- exercises ----------
+
+
+@exercises_app.callback()
+def exercises(
+    ctx: typer.Context,
+    json_out: Annotated[bool, typer.Option("--json", help="Print a JSON list.")] = False,
+    lang: LangOption = None,
+) -> None:
+    """List the seven exercises (id, name, summary, default minutes)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    chosen = language(open_app(), lang)
+    catalog = load_catalog()
+    rows: list[dict[str, Any]] = [e.to_dict(chosen) for e in catalog.exercises.values()]
+    if json_out:
+        print_json(rows)
+        return
+    table = Table(title=t("cli.exercises_title", chosen))
+    for key in ("col_id", "col_name", "col_minutes", "col_summary"):
+        table.add_column(t(f"cli.{key}", chosen), overflow="fold")
+    for row in rows:
+        table.add_row(row["id"], row["name"], str(row["default_minutes"]), row["summary"])
+    console.print(table)
+
+
+@exercises_app.command("show")
+def exercises_show(
+    exercise_id: Annotated[str, typer.Argument(metavar="ID", help="breathing, cold-water, ...")],
+    json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    lang: LangOption = None,
+) -> None:
+    """Show one exercise: why, how, tips, cautions and sources."""
+    chosen = language(open_app(), lang)
+    with user_errors():
+        exercise = load_catalog().exercise(exercise_id)
+    data: dict[str, Any] = exercise.to_dict(chosen)
+    if json_out:
+        print_json(data)
+        return
+    parts = [f"[bold]{data['name']}[/]  ({data['default_minutes']} min)", data["summary"], ""]
+    for key, title in (("purpose", "cli.purpose"), ("vagus", "cli.how")):
+        parts += [f"[bold]{t(title, chosen)}[/]", str(data[key]), ""]
+    for key, title in (("steps", "cli.steps"), ("tips", "cli.tips"), ("cautions", "cli.cautions")):
+        parts.append(f"[bold]{t(title, chosen)}[/]")
+        parts += [f"{n}. {line}" for n, line in enumerate(exercise.lines(key, chosen), start=1)]
+        parts.append("")
+    parts.append(f"[bold]{t('common.sources', chosen)}[/]")
+    parts += [f"- {source}" for source in data["sources"]]
+    console.print(Panel("\n".join(parts), border_style="cyan"), highlight=False)
+
+
+# --- screening ----------
+
+
+def _parse_answer(text: str) -> bool | None:
+    value = text.strip().lower()
+    if value in ("y", "yes", "j", "ja"):
+        return True
+    if value in ("n", "no", "nei"):
+        return False
+    return None
+
+
+@app.command()
+def screen(
+    answer: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--answer",
+            help="QUESTION=yes|no, for scripts (every question needs an answer).",
+        ),
+    ] = None,
+    no_to_all: Annotated[
+        bool, typer.Option("--none", help="Answer no to every question (for scripts).")
+    ] = False,
+    cleared: Annotated[
+        list[str] | None,
+        typer.Option("--cleared", help="An exercise your clinician has cleared you for."),
+    ] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    lang: LangOption = None,
+) -> None:
+    """Health questions before you start: which exercises fit you, and which need your
+    clinician's clearance first."""
+    app_ = open_app()
+    chosen = language(app_, lang)
+    if not json_out:
+        show_first_run(app_, chosen)
+    questions = screening_questions(chosen)
+    answers: dict[str, bool] = {}
+    given = dict(item.split("=", 1) for item in (answer or []) if "=" in item)
+    for bad in [item for item in (answer or []) if "=" not in item]:
+        fail(f"--answer {bad!r}: expected QUESTION=yes or QUESTION=no")
+    for question in questions:
+        if question.follow_up_to and not answers.get(question.follow_up_to, False):
+            continue
+        if question.id in given:
+            value = _parse_answer(given.pop(question.id))
+            if value is None:
+                fail(f"--answer {question.id}: expected yes or no")
+            answers[question.id] = value
+        elif no_to_all:
+            answers[question.id] = False
+        elif interactive():
+            while True:
+                reply = Prompt.ask(f"{question.text} [{t('cli.answer_yes_no', chosen)}]")
+                value = _parse_answer(reply)
+                if value is not None:
+                    answers[question.id] = value
+                    break
+        else:
+            fail(
+                f"question {question.id!r} has no answer; answer it interactively, with "
+                f"--answer {question.id}=yes|no, or use --none"
+            )
+    if given:
+        fail(f"--answer: unknown question(s) {', '.join(sorted(given))}")
+    with user_errors():
+        result = app_.save_screening(answers, cleared or [])
+    app_.mark_first_run_done()
+    if json_out:
+        print_json(result.to_dict())
+        return
+    console.print(t("cli.screen_saved", chosen))
+    table = Table(show_header=False)
+    catalog = load_catalog()
+    for exercise_id, item in result.exercises.items():
+        status = t(f"screening.status.{item.status}", chosen)
+        reasons = "; ".join(item.reasons_text(chosen))
+        table.add_row(catalog.exercise(exercise_id).text("name", chosen), status, reasons)
+    console.print(table)
+
+
+# --- plan ----------
+
+
+def _plan_rows(items: Any, lang: Lang) -> list[tuple[str, str, str]]:
+    catalog = load_catalog()
+    rows = []
+    for item in items:
+        unit = "min" if item.unit == "min" else ("runder" if lang == "nb" else "rounds")
+        rows.append(
+            (
+                f"{catalog.exercise(item.exercise_id).text('name', lang)} ({item.exercise_id})",
+                f"{item.dose:g} {unit}",
+                item.reason(lang),
+            )
+        )
+    return rows
+
+
+@plan_app.callback(invoke_without_command=True)
+def plan(
+    ctx: typer.Context,
+    json_out: Annotated[bool, typer.Option("--json", help="Print today's plan as JSON.")] = False,
+    mode: Annotated[
+        str | None,
+        typer.Option(help="standard, or mecfs (no fixed increments; the dose follows symptoms)."),
+    ] = None,
+    lang: LangOption = None,
+) -> None:
+    """Today's plan: what to do, how much, and why in one sentence each."""
+    if ctx.invoked_subcommand is not None:
+        return
+    app_ = open_app()
+    chosen = language(app_, lang)
+    with user_errors():
+        if mode is not None:
+            app_.set_plan_mode(mode)
+        today = app_.today_plan()
+    from vagus.app import plan_to_json
+
+    if json_out:
+        print_json(plan_to_json(today, ()))
+        return
+    show_first_run(app_, chosen)
+    if app_.screening() is None:
+        console.print(f"[yellow]{t('cli.screen_none', chosen)}[/]")
+    table = Table(title=t("cli.plan_title", chosen, day=today.day.isoformat()))
+    for column in ("col_name", "col_minutes", "col_summary"):
+        table.add_column(t(f"cli.{column}", chosen), overflow="fold")
+    for row in _plan_rows(today.items, chosen):
+        table.add_row(*row)
+    console.print(table if today.items else t("cli.plan_empty", chosen))
+    for title, items in (
+        ("cli.plan_pending", today.pending),
+        ("cli.plan_excluded", today.excluded),
+    ):
+        if items:
+            console.print(f"\n[bold]{t(title, chosen)}[/]")
+            for name, _, reason in _plan_rows(items, chosen):
+                console.print(f"- {name}: {reason}")
+    for notice in today.notices:
+        console.print(f"[yellow]{notice(chosen)}[/]")
+    console.print(f"\n{t('cli.plan_do', chosen)}")
+
+
+@plan_app.command("set")
+def plan_set(
+    exercise_id: Annotated[str, typer.Argument(metavar="EXERCISE")],
+    fixed: Annotated[float | None, typer.Option(help="Always this dose.")] = None,
+    max_dose: Annotated[float | None, typer.Option("--max", help="Never above this.")] = None,
+    step: Annotated[float | None, typer.Option(help="Step for rises and step-downs.")] = None,
+    baseline: Annotated[
+        float | None, typer.Option(help="ME/CFS mode: what you manage now without worsening.")
+    ] = None,
+    hold: Annotated[bool | None, typer.Option("--hold/--no-hold", help="No rises.")] = None,
+    exclude: Annotated[
+        bool | None, typer.Option("--exclude/--include", help="Leave it out of the plan.")
+    ] = None,
+    by: Annotated[str, typer.Option(help="Who set it: person or clinician.")] = "person",
+    clear: Annotated[bool, typer.Option("--clear", help="Remove every override.")] = False,
+) -> None:
+    """Override the plan's rules for one exercise (you or your clinician decide)."""
+    if by not in ("person", "clinician"):
+        fail(f"--by: expected person or clinician, got {by!r}")
+    values: dict[str, Any] = {}
+    for key, value in (
+        ("fixed_dose", fixed),
+        ("max_dose", max_dose),
+        ("step", step),
+        ("baseline", baseline),
+        ("hold", hold),
+        ("excluded", exclude),
+    ):
+        if value is not None:
+            values[key] = value
+    if values:
+        values["set_by"] = by
+    if not values and not clear:
+        fail("nothing to set: give --fixed, --max, --step, --baseline, --hold or --exclude")
+    app_ = open_app()
+    with user_errors():
+        app_.set_override(exercise_id, {} if clear else values)
+        app_.today_plan()
+
+
+# --- check-ins and questionnaires -------------------------------------------------------------
+
+
+def _pick(options: list[tuple[str, str]], prompt: str) -> list[str]:
+    for number, (_, label) in enumerate(options, start=1):
+        console.print(f"  {number}. {label}")
+    reply = Prompt.ask(prompt, default="", show_default=False)
+    chosen = []
+    for part in reply.replace(" ", "").split(","):
+        if part.isdigit() and 1 <= int(part) <= len(options):
+            chosen.append(options[int(part) - 1][0])
+    return chosen
+
+
+def show_safety(outcome: SafetyOutcome, lang: Lang) -> None:
+    """Stop rules and red-flag advice, as the brief says, in a panel that stands out."""
+    if not outcome.symptoms:
+        return
+    style = "bold red" if outcome.emergency or outcome.crisis else "yellow"
+    console.print(Panel("\n\n".join(outcome.advice(lang)), border_style=style))
+
+
+@app.command()
+def checkin(
+    sleep: Annotated[
+        int | None, typer.Option(help="Sleep last night, 0-10 (10 = very good).")
+    ] = None,
+    headache: Annotated[int | None, typer.Option(help="Headache, 0-10.")] = None,
+    digestion: Annotated[int | None, typer.Option(help="Digestive trouble, 0-10.")] = None,
+    anxiety: Annotated[int | None, typer.Option(help="Anxiety, 0-10.")] = None,
+    pain: Annotated[int | None, typer.Option(help="Pain, 0-10.")] = None,
+    fatigue: Annotated[int | None, typer.Option(help="Fatigue, 0-10.")] = None,
+    note: Annotated[str, typer.Option(help="A free note.")] = "",
+    symptom: Annotated[
+        list[str] | None,
+        typer.Option("--symptom", help="A warning sign you have now (see `vagus checkin --help`)."),
+    ] = None,
+    lang: LangOption = None,
+) -> None:
+    """Daily check-in: sleep, headache, digestion, anxiety, pain and fatigue on 0-10."""
+    app_ = open_app()
+    chosen = language(app_, lang)
+    given = {
+        "sleep": sleep,
+        "headache": headache,
+        "digestion": digestion,
+        "anxiety": anxiety,
+        "pain": pain,
+        "fatigue": fatigue,
+    }
+    missing = [name for name in CHECKIN_FIELDS if given[name] is None]
+    if missing and not interactive():
+        fail(f"check-in: missing {', '.join('--' + m for m in missing)} (each 0-10)")
+    if missing:
+        console.print(t("cli.checkin_intro", chosen))
+    for name in missing:
+        given[name] = IntPrompt.ask(f"{FIELD_LABELS[name][chosen]} (0-10)")
+    symptom_ids = list(symptom or [])
+    if missing:
+        if not note:
+            note = Prompt.ask(t("cli.note", chosen), default="", show_default=False)
+        flags = [(s.id, s.label) for s in symptoms(chosen) if s.id in _RED_FLAG_SIGNS]
+        symptom_ids += _pick(flags, t("cli.checkin_warning_signs", chosen))
+    with user_errors():
+        outcome = assess(symptom_ids)
+        values = {k: int(v) for k, v in given.items() if v is not None}
+        full_note = (
+            note if not symptom_ids else f"{note} [symptoms: {', '.join(symptom_ids)}]".strip()
+        )
+        app_.checkin(values, full_note)
+    console.print(t("cli.checkin_saved", chosen))
+    show_safety(outcome, chosen)
+
+
+_RED_FLAG_SIGNS = frozenset(
+    sign for flag in red_flags("en") for trigger in flag.triggers for sign in trigger
+)
+
+
+@app.command()
+def questionnaire(
+    name: Annotated[str, typer.Argument(help="gad-7, phq-8 or dsq-pem.")],
+    answers: Annotated[
+        str | None, typer.Option(help="Comma-separated answers in order, for scripts.")
+    ] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    lang: LangOption = None,
+) -> None:
+    """A validated questionnaire, scored as published (GAD-7, PHQ-8, DSQ-PEM)."""
+    app_ = open_app()
+    chosen = language(app_, lang)
+    if name not in QUESTIONNAIRES:
+        fail(f"unknown questionnaire {name!r}; expected one of {', '.join(QUESTIONNAIRES)}")
+    form = QUESTIONNAIRES[name]
+    if answers is not None:
+        try:
+            values = [int(v) for v in answers.split(",")]
+        except ValueError:
+            fail(f"--answers: expected whole numbers separated by commas, got {answers!r}")
+    elif interactive():
+        console.print(t("questionnaire.intro", chosen))
+        values = []
+        for prompt in form.prompts(chosen):
+            scale = " · ".join(f"{i} = {option}" for i, option in enumerate(prompt.options))
+            console.print(f"\n[bold]{prompt.number}.[/] {prompt.question}\n   {prompt.item}")
+            values.append(IntPrompt.ask(f"   {scale}"))
+    else:
+        fail("--answers: needed when not run in a terminal")
+    with user_errors():
+        result = app_.questionnaire(name, values)
+    if json_out:
+        print_json(result.to_dict())
+        return
+    console.print(
+        t(
+            "cli.questionnaire_saved",
+            chosen,
+            name=name.upper(),
+            score=f"{result.score:g}",
+            severity=result.severity_text(chosen),
+        )
+    )
+    advice = result.advice(chosen)
+    if advice:
+        console.print(advice)
+
+
+# --- the journal ----------
+
+
+@app.command()
+def history(
+    json_out: Annotated[bool, typer.Option("--json", help="Print a JSON list.")] = False,
+    kind: Annotated[
+        list[str] | None, typer.Option("--type", help="session, checkin, measurement, ...")
+    ] = None,
+    limit: Annotated[int | None, typer.Option(help="At most this many, newest first.")] = None,
+    lang: LangOption = None,
+) -> None:
+    """Everything in your journal, newest first."""
+    app_ = open_app()
+    chosen = language(app_, lang)
+    with user_errors():
+        entries = app_.history(kind, limit)
+    if json_out:
+        print_json(entries)
+        return
+    if not entries:
+        console.print(t("cli.history_empty", chosen))
+        return
+    table = Table()
+    for column in ("when", "type", "what"):
+        table.add_column(column)
+    for entry in entries:
+        table.add_row(entry["started_at"][:16].replace("T", " "), entry["type"], _summary(entry))
+    console.print(table)
+
+
+def _summary(entry: dict[str, Any]) -> str:
+    kind = entry["type"]
+    if kind == "session":
+        steps = len(entry.get("steps", []))
+        return f"{entry.get('exercise_id')} · {entry.get('status')} · {steps} steps"
+    if kind == "checkin":
+        return " ".join(f"{k}={entry.get(k)}" for k in CHECKIN_FIELDS)
+    if kind == "measurement":
+        return f"{entry.get('n_beats')} beats"
+    if kind == "questionnaire":
+        return f"{entry.get('name')} {entry.get('score')} ({entry.get('severity')})"
+    return ""
+
+
+@app.command("export")
+def export_(
+    file: Annotated[Path, typer.Argument(help="Where to write the JSON export.")],
+    lang: LangOption = None,
+) -> None:
+    """Export everything (JSON, documented in docs/export-schema.md)."""
+    app_ = open_app()
+    chosen = language(app_, lang)
+    with user_errors():
+        app_.export(file)
+    console.print(t("cli.exported", chosen, path=str(file)))
+
+
+@app.command("import")
+def import_(
+    file: Annotated[Path, typer.Argument(help="An export written by `vagus export`.")],
+    lang: LangOption = None,
+) -> None:
+    """Import an export; a corrupt file is refused whole and nothing changes."""
+    app_ = open_app()
+    chosen = language(app_, lang)
+    with user_errors():
+        counts = app_.import_(file)
+    console.print(t("cli.imported", chosen, path=str(file), count=sum(counts.values())))
+
+
+@app.command()
+def forget(
+    confirm: Annotated[
+        str | None, typer.Option(help="The confirmation word, for scripts (DELETE or SLETT).")
+    ] = None,
+    lang: LangOption = None,
+) -> None:
+    """Delete all your data, after a typed confirmation."""
+    app_ = open_app()
+    chosen = language(app_, lang)
+    word = t("cli.forget_word", chosen)
+    console.print(f"[bold red]{t('cli.forget_warning', chosen)}[/]")
+    if confirm is None:
+        if not interactive():
+            fail(f"--confirm {word} is needed when not run in a terminal")
+        confirm = Prompt.ask(t("cli.forget_type", chosen, word=word))
+    if confirm.strip() not in (word, "DELETE"):
+        console.print(t("cli.forget_cancelled", chosen))
+        raise typer.Exit(1)
+    app_.forget()
+    console.print(t("cli.forget_done", chosen))

@@ -1,0 +1,615 @@
+"""The export format: every table of the journal as JSON, and its strict reader.
+
+One JSON object with ``format`` (``"vagus-journal"``), ``version`` (1), ``exported_at`` and one
+list per table; each row has exactly the fields declared in :data:`SECTIONS`. The declarations
+also generate ``docs/export-schema.md`` (a test keeps it current), and the reader checks each
+field with the same checks as the journal's API, naming the bad field by its path
+(``sessions[2].status``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Final
+
+from sqlalchemy import func, insert, inspect, select, text
+from sqlalchemy.orm import Session
+
+from vagus.journal import _validate as check
+from vagus.journal._engine import PRIVATE_FILE_MODE
+from vagus.journal._errors import JournalError, bad
+from vagus.journal._models import (
+    CHECKIN_FIELDS,
+    RATING_MOMENTS,
+    SESSION_STATUSES,
+    Base,
+    Beat,
+    CalmRating,
+    Checkin,
+    Feedback,
+    Gratitude,
+    GuidedSession,
+    Plan,
+    Questionnaire,
+    Recording,
+    Screening,
+    Setting,
+    Step,
+)
+
+FORMAT_NAME: Final = "vagus-journal"
+FORMAT_VERSION: Final[int] = 1
+#: The recording field that carries its beats (stored in the ``rr_beat`` table).
+BEATS_FIELD: Final = "rr_ms"
+
+Check = Callable[[str, Any], Any]
+
+
+@dataclass(frozen=True)
+class Field:
+    """One field of an exported row: its check, its JSON type and what it means."""
+
+    name: str
+    check: Check
+    kind: str
+    meaning: str
+
+
+@dataclass(frozen=True)
+class Section:
+    """One list in the export: a table, its fields and what a row is."""
+
+    name: str
+    model: type[Base]
+    meaning: str
+    fields: tuple[Field, ...]
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The fields stored as columns of the table (all but the recording's beats)."""
+        return tuple(field.name for field in self.fields if field.name != BEATS_FIELD)
+
+
+def _scale_field(name: str, meaning: str) -> Field:
+    return Field(name, check.optional_scale, "integer 0-10 or null", meaning)
+
+
+ID: Final = Field("id", check.row_id, "integer", "The row's id, unique within its list.")
+SESSION_ID: Final = Field(
+    "session_id", check.row_id, "integer", "The id of the session in `sessions` it belongs to."
+)
+AT: Final = Field("at", check.timestamp, "time", "When it was recorded.")
+TIME_NOTE: Final = (
+    "A *time* is ISO 8601 text with a UTC offset, as vagus writes it: "
+    "`2024-05-01T07:30:00+00:00` (microseconds when there are any)."
+)
+
+#: Every list of the export, parents before children (the order rows are imported in).
+SECTIONS: Final[tuple[Section, ...]] = (
+    Section(
+        "settings",
+        Setting,
+        "Profile and settings: one JSON value per key. The profile is under the key `profile`.",
+        (
+            Field("key", check.key, "text (1-200)", "The setting's name."),
+            Field("value", check.document, "any JSON", "The setting's value."),
+            Field("updated_at", check.timestamp, "time", "When the value was last set."),
+        ),
+    ),
+    Section(
+        "screenings",
+        Screening,
+        "Intake screenings: the safety questions answered before the exercises.",
+        (
+            ID,
+            AT,
+            Field("answers", check.mapping, "object", "The answers, by question id."),
+        ),
+    ),
+    Section(
+        "plans",
+        Plan,
+        "Every version of the person's plan; a change is a new row with its reason.",
+        (
+            ID,
+            AT,
+            Field("plan", check.mapping, "object", "The plan as the program wrote it."),
+            Field("reason", check.text, "text", "Why the plan was made or changed."),
+        ),
+    ),
+    Section(
+        "sessions",
+        GuidedSession,
+        "Guided exercise sessions.",
+        (
+            ID,
+            Field("exercise_id", check.name, "text (1-100)", "Which exercise was guided."),
+            Field(
+                "params",
+                check.mapping,
+                "object",
+                "The exercise's parameters (for example pacer seconds).",
+            ),
+            Field("started_at", check.timestamp, "time", "When the session started."),
+            Field(
+                "ended_at",
+                check.optional_timestamp,
+                "time or null",
+                "When it ended; null while it is running.",
+            ),
+            Field(
+                "status",
+                lambda field, value: check.choice(field, value, SESSION_STATUSES),
+                "text",
+                "One of " + ", ".join(f"`{s}`" for s in SESSION_STATUSES) + ". `interrupted`: "
+                "it was still running when vagus stopped.",
+            ),
+        ),
+    ),
+    Section(
+        "steps",
+        Step,
+        "Every step of a session as it was done.",
+        (
+            ID,
+            SESSION_ID,
+            Field("step_id", check.name, "text (1-100)", "The step's id within the exercise."),
+            Field(
+                "kind",
+                check.name,
+                "text (1-100)",
+                "The kind of step (for example breathing, rest).",
+            ),
+            Field("started_at", check.timestamp, "time", "When the step started."),
+            Field("ended_at", check.timestamp, "time", "When it ended (not before `started_at`)."),
+            Field(
+                "active_s",
+                lambda field, value: check.number(field, value, minimum=0.0),
+                "number >= 0",
+                "Seconds the person was doing the step, pauses excluded.",
+            ),
+            Field(
+                "outcome",
+                check.name,
+                "text (1-100)",
+                "How the step ended (for example done, skipped, stopped).",
+            ),
+        ),
+    ),
+    Section(
+        "ratings",
+        CalmRating,
+        "How calm the person felt before and after a session; at most one of each per session.",
+        (
+            ID,
+            SESSION_ID,
+            Field(
+                "moment",
+                lambda field, value: check.choice(field, value, RATING_MOMENTS),
+                "text",
+                "`before` or `after` the session.",
+            ),
+            Field("calm", check.scale, "integer 0-10", "0 not calm at all, 10 completely calm."),
+            AT,
+        ),
+    ),
+    Section(
+        "feedback",
+        Feedback,
+        "What the person noticed after a session.",
+        (
+            ID,
+            SESSION_ID,
+            AT,
+            Field("text", check.text, "text", "Their own words (may be empty)."),
+            Field("symptoms", check.names, "list of text", "Ids of the symptoms they ticked."),
+        ),
+    ),
+    Section(
+        "gratitude",
+        Gratitude,
+        "Things the person was grateful for, written during a session.",
+        (
+            ID,
+            SESSION_ID,
+            AT,
+            Field(
+                "text",
+                lambda field, value: check.text(field, value, empty=False),
+                "text",
+                "The entry.",
+            ),
+        ),
+    ),
+    Section(
+        "checkins",
+        Checkin,
+        "Check-ins: 0-10 answers (null when skipped) and a note; at least one is given.",
+        (
+            ID,
+            AT,
+            _scale_field("sleep", "How well the person slept: 0 very badly, 10 very well."),
+            _scale_field("headache", "Headache: 0 none, 10 the worst imaginable."),
+            _scale_field("digestion", "Digestive complaints: 0 none, 10 the worst imaginable."),
+            _scale_field("anxiety", "Anxiety: 0 none, 10 the worst imaginable."),
+            _scale_field("pain", "Pain: 0 none, 10 the worst imaginable."),
+            _scale_field("fatigue", "Fatigue: 0 none, 10 the worst imaginable."),
+            Field("note", check.optional_text, "text or null", "A free note."),
+        ),
+    ),
+    Section(
+        "questionnaires",
+        Questionnaire,
+        "Scored questionnaires (PHQ-8, GAD-7, ...).",
+        (
+            ID,
+            AT,
+            Field("name", check.name, "text (1-100)", "The questionnaire, for example `PHQ-8`."),
+            Field(
+                "answers",
+                check.document,
+                "any JSON",
+                "The answers as given, usually a list of item scores.",
+            ),
+            Field("score", check.number, "number", "The total score."),
+            Field(
+                "severity",
+                check.optional_name,
+                "text or null",
+                "The severity band of the score, when the scale has one.",
+            ),
+        ),
+    ),
+    Section(
+        "recordings",
+        Recording,
+        "RR recordings, each with its beats.",
+        (
+            ID,
+            Field(
+                "source",
+                lambda field, value: check.name(field, value, max_chars=200),
+                "text (1-200)",
+                "Where the beats came from: a sensor, `replay`, a file.",
+            ),
+            Field("tags", check.names, "list of text", "Labels such as `morning` or `rest`."),
+            Field(
+                "session_id",
+                check.optional_row_id,
+                "integer or null",
+                "The session the recording belongs to, if any.",
+            ),
+            Field("started_at", check.timestamp, "time", "When the recording started."),
+            Field(
+                "ended_at",
+                check.optional_timestamp,
+                "time or null",
+                "When it was finished; null if never finished.",
+            ),
+            Field(
+                "analysis",
+                check.optional_mapping,
+                "object or null",
+                "The HRV analysis stored when it was finished (as `vagus hrv --json` gives it).",
+            ),
+            Field(
+                BEATS_FIELD,
+                check.rr_intervals,
+                "list of number",
+                "The RR intervals in ms, in the order they arrived (table `rr_beat`).",
+            ),
+        ),
+    ),
+)
+BY_SECTION: Final[dict[str, Section]] = {section.name: section for section in SECTIONS}
+HEADER_FIELDS: Final[tuple[str, ...]] = ("format", "version", "exported_at")
+
+
+# -- export ---------------------------------------------------------------------------------
+
+
+def _json_value(value: Any) -> Any:
+    return check.iso(value) if isinstance(value, datetime) else value
+
+
+def export_tables(session: Session, *, exported_at: datetime) -> dict[str, Any]:
+    """Every table as export rows, in one read transaction (a consistent snapshot)."""
+    result: dict[str, Any] = {
+        "format": FORMAT_NAME,
+        "version": FORMAT_VERSION,
+        "exported_at": check.iso(exported_at),
+    }
+    beats: dict[int, list[float]] = {}
+    for recording_id, rr_ms in session.execute(
+        select(Beat.recording_id, Beat.rr_ms).order_by(Beat.recording_id, Beat.seq)
+    ):
+        beats.setdefault(recording_id, []).append(rr_ms)
+    for section in SECTIONS:
+        mapper = inspect(section.model)
+        columns = [mapper.columns[name] for name in section.columns]
+        rows = []
+        for row in session.execute(select(*columns).order_by(*mapper.primary_key)):
+            item = {name: _json_value(value) for name, value in row._mapping.items()}
+            if section.model is Recording:
+                item[BEATS_FIELD] = beats.get(item["id"], [])
+            rows.append(item)
+        result[section.name] = rows
+    return result
+
+
+# -- import ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ParsedExport:
+    """A checked export: rows with Python values, ready to insert."""
+
+    rows: dict[str, list[dict[str, Any]]]
+    beats: dict[int, list[float]]
+
+
+def parse_export(data: Any) -> ParsedExport:
+    """Check an export completely, before anything is written.
+
+    Raises
+    ------
+    JournalError
+        Naming the first bad field by its path and what was expected.
+    """
+    if not isinstance(data, Mapping):
+        raise bad(
+            "export", f"a JSON object written by vagus export ({FORMAT_NAME})", type(data).__name__
+        )
+    if data.get("format") != FORMAT_NAME:
+        raise bad("format", repr(FORMAT_NAME), data.get("format"))
+    version = data.get("version")
+    if isinstance(version, bool) or version != FORMAT_VERSION:
+        raise bad("version", f"{FORMAT_VERSION} (the export version this vagus reads)", version)
+    check.timestamp("exported_at", data.get("exported_at"))
+    expected = {*HEADER_FIELDS, *BY_SECTION}
+    for name in data:
+        if name not in expected:
+            raise bad("export", f"only the fields {', '.join(sorted(expected))}", name)
+    rows: dict[str, list[dict[str, Any]]] = {}
+    beats: dict[int, list[float]] = {}
+    for section in SECTIONS:
+        items = data.get(section.name)
+        if not isinstance(items, list):
+            raise bad(section.name, "a list of rows", items)
+        rows[section.name] = [
+            _parse_row(section, index, item, beats) for index, item in enumerate(items)
+        ]
+    _check_relations(rows)
+    return ParsedExport(rows=rows, beats=beats)
+
+
+def _parse_row(
+    section: Section, index: int, item: Any, beats: dict[int, list[float]]
+) -> dict[str, Any]:
+    path = f"{section.name}[{index}]"
+    names = [field.name for field in section.fields]
+    if not isinstance(item, Mapping):
+        raise bad(path, "an object with the fields " + ", ".join(names), item)
+    for name in item:
+        if name not in names:
+            raise bad(path, "only the fields " + ", ".join(names), name)
+    row: dict[str, Any] = {}
+    for field in section.fields:
+        if field.name not in item:
+            raise bad(f"{path}.{field.name}", f"a field {field.name!r} ({field.kind})", "nothing")
+        row[field.name] = field.check(f"{path}.{field.name}", item[field.name])
+    if BEATS_FIELD in row:
+        beats[row["id"]] = row.pop(BEATS_FIELD)
+    return row
+
+
+def _check_relations(rows: Mapping[str, list[dict[str, Any]]]) -> None:
+    """Ids unique, references resolved, times in order, states consistent."""
+    for section in SECTIONS:
+        key = "key" if section.model is Setting else "id"
+        seen = Counter(row[key] for row in rows[section.name])
+        twice = [value for value, n in seen.items() if n > 1]
+        if twice:
+            raise bad(f"{section.name}[].{key}", f"each {key} once", twice[0])
+    sessions = {row["id"] for row in rows["sessions"]}
+    for name in ("steps", "ratings", "feedback", "gratitude", "recordings"):
+        for index, row in enumerate(rows[name]):
+            if row["session_id"] is not None and row["session_id"] not in sessions:
+                raise bad(
+                    f"{name}[{index}].session_id",
+                    "the id of a session in this file",
+                    row["session_id"],
+                )
+    for index, row in enumerate(rows["sessions"]):
+        path = f"sessions[{index}]"
+        if (row["status"] == "running") != (row["ended_at"] is None):
+            raise bad(
+                f"{path}.ended_at",
+                "null while the status is 'running', and a time once it ended",
+                check.iso(row["ended_at"]),
+            )
+    for name, start, end in (
+        ("sessions", "started_at", "ended_at"),
+        ("steps", "started_at", "ended_at"),
+        ("recordings", "started_at", "ended_at"),
+    ):
+        for index, row in enumerate(rows[name]):
+            if row[end] is not None:
+                check.after(f"{name}[{index}].{end}", row[end], row[start], start)
+    pairs = Counter((row["session_id"], row["moment"]) for row in rows["ratings"])
+    for (session_id, moment), n in pairs.items():
+        if n > 1:
+            raise bad(
+                "ratings[].moment",
+                f"one {moment!r} rating per session",
+                f"{n} for session {session_id}",
+            )
+    for index, row in enumerate(rows["checkins"]):
+        if all(row[name] is None for name in CHECKIN_FIELDS) and not (row["note"] or "").strip():
+            raise bad(
+                f"checkins[{index}]", f"at least one of {', '.join(CHECKIN_FIELDS)} or a note", row
+            )
+
+
+def import_tables(session: Session, parsed: ParsedExport) -> dict[str, int]:
+    """Insert a checked export into an empty journal (settings are merged), keeping ids."""
+    held = {
+        section.name: int(session.scalar(select(func.count()).select_from(section.model)) or 0)
+        for section in SECTIONS
+        if section.model is not Setting
+    }
+    held = {name: n for name, n in held.items() if n}
+    if held:
+        listed = ", ".join(f"{name}: {n}" for name, n in held.items())
+        raise JournalError(
+            f"import: expected a journal without records, this one holds ({listed}); "
+            "export and forget it first, or import into a new home",
+            field="import",
+        )
+    counts: dict[str, int] = {}
+    for section in SECTIONS:
+        rows = parsed.rows[section.name]
+        if section.model is Setting:
+            for row in rows:
+                session.merge(Setting(**row))
+        elif rows:
+            session.execute(insert(section.model), rows)
+        counts[section.name] = len(rows)
+    beat_rows = [
+        {"recording_id": recording_id, "seq": seq, "rr_ms": value}
+        for recording_id, values in parsed.beats.items()
+        for seq, value in enumerate(values)
+    ]
+    if beat_rows:
+        session.execute(insert(Beat), beat_rows)
+    counts["beats"] = len(beat_rows)
+    if session.get_bind().dialect.name == "postgresql":
+        # Explicit ids do not advance PostgreSQL's sequences; move them past the imported ids.
+        for section in SECTIONS:
+            if section.model is not Setting:
+                table = section.model.__tablename__
+                session.execute(
+                    text(
+                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                        f"COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
+                    )
+                )
+    return counts
+
+
+# -- files ----------------------------------------------------------------------------------
+
+
+def write_export(data: Mapping[str, Any], path: str | Path) -> Path:
+    """Write an export to ``path`` atomically, readable by the owner only.
+
+    The JSON goes to a temporary file in the same folder, is synced to disk and then renamed
+    over ``path``: a crash leaves either the old file or the complete new one, never half.
+    """
+    target = Path(path)
+    encoded = json.dumps(data, ensure_ascii=False, indent=1, allow_nan=False) + "\n"
+    handle, temporary = tempfile.mkstemp(
+        dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
+    )
+    try:
+        os.fchmod(handle, PRIVATE_FILE_MODE)
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(encoded)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return target
+
+
+def read_export(path: str | Path) -> Any:
+    """Read an export file's JSON; a file that is not JSON is refused naming line and column.
+
+    The content is checked by :meth:`Journal.import_ <vagus.journal.Journal.import_>`.
+    """
+    source = Path(path)
+    try:
+        raw = source.read_text(encoding="utf-8")
+    except OSError as error:
+        raise JournalError(
+            f"{source}: cannot read the file ({error.strerror})", field="file"
+        ) from None
+    except UnicodeDecodeError:
+        raise JournalError(
+            f"{source}: expected a UTF-8 JSON file from vagus export", field="file"
+        ) from None
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError as error:
+        raise JournalError(
+            f"{source}, line {error.lineno}, column {error.colno}: expected JSON from vagus "
+            f"export ({error.msg})",
+            field="file",
+        ) from None
+
+
+# -- documentation --------------------------------------------------------------------------
+
+
+def export_schema_markdown() -> str:
+    """``docs/export-schema.md``, generated from :data:`SECTIONS`.
+
+    >>> "| `rr_ms` |" in export_schema_markdown()
+    True
+    """
+    lines = [
+        "# Journal export format",
+        "",
+        "Generated from the declarations in `src/vagus/journal/_export.py` by",
+        "`python -m vagus.journal > docs/export-schema.md`; a test keeps it current.",
+        "",
+        "`Journal.export()` returns one JSON object and `write_export()` writes it to a file",
+        "(atomically, readable by its owner only). It holds everything in the journal, which is",
+        "health data: keep the file as private as the journal itself.",
+        "",
+        "`Journal.import_()` reads it back into a journal without records (settings are merged,",
+        "the file's values win) and keeps every id, so export, forget and import give back the",
+        "same export. The whole file is checked first: a file that is not this format, of",
+        "another version, or with any field out of place is refused with a message naming the",
+        "field (such as `sessions[2].status`), and nothing changes.",
+        "",
+        TIME_NOTE,
+        "",
+        "## Header",
+        "",
+        "| field | type | meaning |",
+        "|---|---|---|",
+        f'| `format` | text | Always `"{FORMAT_NAME}"`. |',
+        (
+            f"| `version` | integer | `{FORMAT_VERSION}`. A new version is made when a field "
+            "changes meaning or goes away; readers refuse versions they do not know. |"
+        ),
+        "| `exported_at` | time | When the export was made. |",
+        "",
+        "Then one list per table below, each always present (empty when there are no rows),",
+        "ordered by id (settings by key).",
+    ]
+    for section in SECTIONS:
+        lines += [
+            "",
+            f"## `{section.name}` (table `{section.model.__tablename__}`)",
+            "",
+            section.meaning,
+            "",
+            "| field | type | meaning |",
+            "|---|---|---|",
+        ]
+        lines += [
+            f"| `{field.name}` | {field.kind} | {field.meaning} |" for field in section.fields
+        ]
+    lines.append("")
+    return "\n".join(lines)

@@ -1,0 +1,1 @@
+"""Alembic migrations of the journal, run by :func:`vagus.journal.upgrade` on open."""

@@ -1,0 +1,195 @@
+"""Apple Health export.xml / export.zip: the Apple Watch beat series, streamed."""
+
+from __future__ import annotations
+
+import tracemalloc
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pytest
+from format_writers import OSLO_SUMMER, AppleSeries, synthetic_rr, write_apple, zip_export
+
+from vagus.formats import FormatError, detect, load
+from vagus.formats._apple import beat_intervals, parse_beat_time
+from vagus.hrv._types import FloatArray
+
+MORNING = datetime(2026, 5, 1, 8, 33, 39, tzinfo=OSLO_SUMMER)
+
+
+def ten_ms(rr_ms: FloatArray) -> FloatArray:
+    """RR on the export's 10 ms grid, so that the round trip is exact."""
+    return np.round(rr_ms / 10.0) * 10.0
+
+
+@pytest.mark.parametrize("style", ["24h-comma", "12h", "12h-nnbsp"])
+def test_series_round_trip(tmp_path: Path, style: str) -> None:
+    rr = ten_ms(synthetic_rr(80))
+    path = write_apple(tmp_path / "export.xml", [AppleSeries(MORNING, rr, style=style)])
+    assert detect(path) == "apple-health"
+    recording = load(path)
+    assert (recording.format, recording.kind, recording.channel) == (
+        "apple-health",
+        "rr",
+        "series:1",
+    )
+    # The first listed beat ends no listed interval.
+    np.testing.assert_allclose(recording.rr_ms, rr[1:], atol=1e-6)
+    assert recording.start == MORNING
+    assert recording.metadata["device_hardware"] == "Watch6,2"
+    assert recording.metadata["apple_sdnn"] == "42.5 ms"
+    assert recording.metadata["time_resolution"] == "10 ms"
+    assert "10 ms coarse" in recording.warnings[0]
+
+
+def test_any_millisecond_series_within_the_export_resolution(tmp_path: Path) -> None:
+    rr = synthetic_rr(80)  # whole ms; the export keeps beat times to 10 ms
+    path = write_apple(tmp_path / "export.xml", [AppleSeries(MORNING, rr)])
+    recording = load(path)
+    assert recording.rr_ms is not None
+    assert recording.rr_ms.size == 79
+    # Each beat time is rounded to 10 ms (+-5 ms), so an interval is within 10 ms.
+    assert np.max(np.abs(recording.rr_ms - rr[1:])) <= 10.0 + 1e-6
+
+
+def test_gaps_are_left_out(tmp_path: Path) -> None:
+    rr = ten_ms(synthetic_rr(60))
+    path = write_apple(tmp_path / "export.xml", [AppleSeries(MORNING, rr, omit=(10, 30, 31))])
+    recording = load(path)
+    # Beat 10 missing: the interval 9->11 is dropped; beats 30-31 missing: 29->32 dropped.
+    expected = np.concatenate([rr[1:10], rr[12:30], rr[33:]])
+    np.testing.assert_allclose(recording.rr_ms, expected, atol=1e-6)
+    gap_note = recording.warnings[1]
+    assert gap_note.startswith("2 gap(s)")
+    assert f"({(rr[10] + rr[30] + rr[31]) / 1000:.1f} s" in gap_note
+
+
+def test_latest_by_default_and_series_by_number(tmp_path: Path) -> None:
+    series = [
+        AppleSeries(MORNING + timedelta(days=2), ten_ms(synthetic_rr(40, seed=1))),
+        AppleSeries(MORNING, ten_ms(synthetic_rr(50, seed=2))),  # oldest, written second
+        AppleSeries(MORNING + timedelta(days=1), ten_ms(synthetic_rr(60, seed=3))),
+    ]
+    path = write_apple(tmp_path / "export.xml", series)
+    latest = load(path)
+    assert latest.channel == "series:3"
+    assert latest.rr_ms is not None
+    assert latest.rr_ms.size == 39
+    assert "holds 3 heartbeat series; this is the latest, series:3" in latest.warnings[-1]
+    listed = latest.describe()["series"]
+    assert isinstance(listed, list)
+    assert [item["n_beats"] for item in listed] == [50, 60, 40]
+    assert [item["choose_with"] for item in listed] == ["series:1", "series:2", "series:3"]
+    oldest = load(path, channel="series:1")
+    np.testing.assert_allclose(oldest.rr_ms, series[1].rr_ms[1:], atol=1e-6)
+    assert oldest.start == MORNING
+    with pytest.raises(FormatError, match=r"no series:4; the export holds 3 heartbeat series"):
+        load(path, channel="series:4")
+    with pytest.raises(FormatError, match=r"channel 'ECG' does not name a series"):
+        load(path, channel="ECG")
+
+
+def test_series_over_midnight(tmp_path: Path) -> None:
+    rr = ten_ms(synthetic_rr(40))
+    late = MORNING.replace(hour=23, minute=59, second=50)
+    recording = load(write_apple(tmp_path / "export.xml", [AppleSeries(late, rr)]))
+    np.testing.assert_allclose(recording.rr_ms, rr[1:], atol=1e-6)
+
+
+def test_zip_is_streamed_from_the_archive(tmp_path: Path) -> None:
+    rr = ten_ms(synthetic_rr(40))
+    xml = write_apple(tmp_path / "export.xml", [AppleSeries(MORNING, rr)])
+    archive = zip_export(xml, tmp_path / "eksport.zip")
+    assert detect(archive) == "apple-health"
+    np.testing.assert_allclose(load(archive).rr_ms, rr[1:], atol=1e-6)
+
+
+def test_errors(tmp_path: Path) -> None:
+    rr = ten_ms(synthetic_rr(40))
+    path = write_apple(tmp_path / "export.xml", [AppleSeries(MORNING, rr)])
+    text = path.read_text()
+    path.write_text(text[: len(text) // 2])
+    with pytest.raises(
+        FormatError,
+        match=r"export\.xml, line \d+, column \d+: the XML is broken "
+        r"or ends early",
+    ):
+        load(path)
+    path.write_text(text.replace('time="', 'time="x'))
+    with pytest.raises(
+        FormatError,
+        match=r"record starting 2026-05-01 08:33:39 \+0200, beat 1: "
+        r"time 'x08:33:\d\d,\d\d' is not a time of day",
+    ):
+        load(path)
+    empty = write_apple(tmp_path / "none.xml", [])
+    with pytest.raises(FormatError, match=r"none\.xml: the Apple Health export holds no heartbeat"):
+        load(empty)
+    other = tmp_path / "other.xml"
+    other.write_text('<?xml version="1.0"?>\n<gpx><trk/></gpx>\n')
+    with pytest.raises(FormatError, match="not an Apple Health export"):
+        detect(other)
+    with pytest.raises(FormatError, match=r"root is <gpx>; expected an Apple Health export"):
+        load(other, format="apple-health")
+    stray = tmp_path / "photos.zip"
+    zip_export(other, stray)
+    with pytest.raises(FormatError, match=r"photos\.zip: "):
+        load(stray)
+
+
+def test_beat_time_formats() -> None:
+    assert parse_beat_time("08:33:44,67") == (30824.67, 2)
+    assert parse_beat_time("6:14:48.94 PM") == (65688.94, 2)
+    assert parse_beat_time("12:14:48.94 PM") == (44088.94, 2)
+    assert parse_beat_time("12:00:00.01\u202fAM") == (0.01, 2)
+    assert parse_beat_time("23:59:59") == (86399.0, 0)
+    for bad in ("", "25:00:00,00", "13:00:00 PM", "8.33.44", "08:33:44,67 XM"):
+        with pytest.raises(ValueError, match="not a"):
+            parse_beat_time(bad)
+
+
+def test_gap_rule_against_the_published_example() -> None:
+    # The first beats of a real export record (jdecool/hkparser's test data, Apple Watch 4,
+    # watchOS 5.1.1): 44,67 -> 48,87 and 00,48 -> 03,52 are gaps; the rest follow each other.
+    times = [
+        "08:33:44,67",
+        "08:33:48,87",
+        "08:33:55,04",
+        "08:33:55,79",
+        "08:33:56,55",
+        "08:33:57,34",
+        "08:33:58,14",
+        "08:33:58,94",
+        "08:33:59,72",
+        "08:34:00,48",
+        "08:34:03,52",
+        "08:34:04,30",
+    ]
+    bpm = [78, 71, 80, 80, 79, 76, 75, 75, 77, 78, 79, 77]
+    seconds = np.array([parse_beat_time(t)[0] for t in times])
+    rr, gaps, _ = beat_intervals(seconds, np.array(bpm, dtype=float), 0.01)
+    assert gaps == 3  # 44.67->48.87, 48.87->55.04, 00.48->03.52
+    np.testing.assert_allclose(rr, [750, 760, 790, 800, 800, 780, 760, 780], atol=1e-6)
+
+
+@pytest.mark.slow
+def test_a_large_export_streams_in_bounded_memory(tmp_path: Path) -> None:
+    """About 50 MB of export (heart-rate filler and 800 HRV records) read under 30 MB of
+    Python allocations (tracemalloc peak): elements are cleared as they are read."""
+    series = [
+        AppleSeries(MORNING + timedelta(hours=3 * k), ten_ms(synthetic_rr(70, seed=k)))
+        for k in range(800)
+    ]
+    path = write_apple(tmp_path / "export.xml", series, filler=120)
+    size_mb = path.stat().st_size / 1e6
+    assert 45 < size_mb < 70
+    tracemalloc.start()
+    try:
+        recording = load(path)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert recording.channel == "series:800"
+    np.testing.assert_allclose(recording.rr_ms, series[-1].rr_ms[1:], atol=1e-6)
+    print(f"tracemalloc peak {peak / 1e6:.1f} MB for a {size_mb:.0f} MB export")
+    assert peak < 30e6, f"peak {peak / 1e6:.1f} MB for a {size_mb:.0f} MB export"

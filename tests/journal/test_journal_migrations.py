@@ -1,0 +1,211 @@
+"""Migrations: they build exactly the models' schema, run on open, and never go backwards."""
+
+from __future__ import annotations
+
+import sqlite3
+import stat
+import threading
+from importlib import resources
+from pathlib import Path
+
+import pytest
+from alembic import command
+from sqlalchemy import CheckConstraint, Column, Integer, MetaData, inspect, text
+
+from vagus.journal import Journal, JournalError, head_revision, schema_differences
+from vagus.journal._engine import backup_sqlite, make_engine, normalise_url, write_engine
+from vagus.journal._migrate import alembic_config
+from vagus.journal._models import TABLES, Base
+
+TABLE_NAMES = {model.__tablename__ for model in TABLES}
+
+
+def test_the_migrations_ship_inside_the_package() -> None:
+    migrations = resources.files("vagus.journal") / "migrations"
+    assert (migrations / "env.py").is_file()
+    assert (migrations / "versions" / "v0001_initial.py").is_file()
+    assert head_revision() == "0001"
+
+
+def test_open_upgrades_an_empty_database_without_an_ini_file(
+    journal_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # no alembic.ini anywhere near
+    with Journal.open(journal_url) as journal:
+        engine = journal._engine
+        names = set(inspect(engine).get_table_names())
+        assert names == TABLE_NAMES | {"alembic_version"}
+        with engine.connect() as connection:
+            version = connection.execute(text("SELECT version_num FROM alembic_version")).all()
+        assert version == [(head_revision(),)]
+    assert not (tmp_path / "alembic.ini").exists()
+
+
+def test_the_models_match_the_migrations(journal: Journal) -> None:
+    # `alembic check`: autogenerate against the migrated database finds nothing to do.
+    assert schema_differences(journal._engine) == []
+    # And the command itself, through the packaged env.py (raises when it finds a difference).
+    with write_engine(journal._engine).begin() as connection:
+        command.check(alembic_config(connection))
+
+
+def test_the_comparison_would_see_a_difference(journal: Journal) -> None:
+    # The check above can fail: a model column the migrations never created is found.
+    changed = MetaData(naming_convention=Base.metadata.naming_convention)
+    for table in Base.metadata.sorted_tables:
+        copy = table.to_metadata(changed)
+        if table.name == "checkin":
+            copy.append_column(Column("mood", Integer, nullable=True))
+    differences = schema_differences(journal._engine, changed)
+    # Each difference is (kind, schema, table name, column).
+    assert [(kind, name, column.name) for kind, _, name, column in differences] == [
+        ("add_column", "checkin", "mood")
+    ]
+
+
+def test_check_constraints_match_the_models(journal: Journal, backend: str) -> None:
+    # Alembic's autogenerate does not compare CHECK constraints, so compare them here.
+    inspector = inspect(journal._engine)
+    for table in Base.metadata.sorted_tables:
+        expected = {
+            str(constraint.name): str(constraint.sqltext)
+            for constraint in table.constraints
+            if isinstance(constraint, CheckConstraint)
+        }
+        found = {
+            item["name"]: item["sqltext"] for item in inspector.get_check_constraints(table.name)
+        }
+        assert set(found) == set(expected), table.name
+        if backend == "sqlite":  # PostgreSQL rewrites the expression; SQLite keeps our text
+            assert found == expected, table.name
+
+
+def test_downgrade_to_nothing_and_upgrade_again(journal_url: str) -> None:
+    engine = make_engine(normalise_url(journal_url))
+    try:
+        with Journal.open(journal_url):
+            pass
+        with write_engine(engine).begin() as connection:
+            command.downgrade(alembic_config(connection), "base")
+        assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
+        with Journal.open(journal_url) as journal:
+            journal.start_session("walk")
+        assert schema_differences(engine) == []
+    finally:
+        engine.dispose()
+
+
+def test_a_journal_from_a_newer_vagus_is_refused_untouched(journal_url: str) -> None:
+    with Journal.open(journal_url) as journal:
+        session_id = journal.start_session("walk")
+        with journal._engine.begin() as connection:
+            connection.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    with pytest.raises(JournalError, match=r"schema revision '9999', written by a newer vagus"):
+        Journal.open(journal_url)
+    engine = make_engine(normalise_url(journal_url))
+    try:
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT id FROM guided_session")).all() == [
+                (session_id,)
+            ]
+            assert connection.execute(text("SELECT version_num FROM alembic_version")).all() == [
+                ("9999",)
+            ]
+    finally:
+        engine.dispose()
+
+
+def test_two_processes_opening_an_empty_journal_at_once(journal_url: str) -> None:
+    # Both create-or-migrate at the same moment: one waits for the other (SQLite's write lock,
+    # PostgreSQL's advisory lock), neither fails.
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(2)
+
+    def open_it() -> None:
+        try:
+            barrier.wait()
+            with Journal.open(journal_url) as journal:
+                journal.start_session("walk")
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=open_it) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with Journal.open(journal_url) as journal:
+        assert len(journal.running_sessions()) == 2
+
+
+# -- SQLite specifics -----------------------------------------------------------------------
+
+
+def test_sqlite_runs_in_wal_with_full_sync_and_foreign_keys(tmp_path: Path) -> None:
+    with (
+        Journal.open(f"sqlite:///{tmp_path / 'journal.sqlite3'}") as journal,
+        journal._engine.connect() as connection,
+    ):
+
+        def pragma(name: str) -> object:
+            return connection.exec_driver_sql(f"PRAGMA {name}").scalar()
+
+        assert pragma("journal_mode") == "wal"
+        assert pragma("synchronous") == 2  # FULL
+        assert pragma("foreign_keys") == 1
+        assert pragma("busy_timeout") == 5000
+        assert pragma("secure_delete") == 1
+
+
+def test_sqlite_file_and_folder_are_private(tmp_path: Path) -> None:
+    home = tmp_path / "new" / "home"
+    with Journal.open(f"sqlite:///{home / 'journal.sqlite3'}"):
+        pass
+    assert stat.S_IMODE((home / "journal.sqlite3").stat().st_mode) == 0o600
+    assert stat.S_IMODE(home.stat().st_mode) == 0o700
+
+
+def test_forget_leaves_no_trace_in_the_sqlite_files(tmp_path: Path) -> None:
+    path = tmp_path / "journal.sqlite3"
+    marker = "private-marker-7f3a9c"
+    with Journal.open(f"sqlite:///{path}") as journal:
+        session_id = journal.start_session("meditation")
+        journal.add_gratitude(session_id, marker * 20)
+        raw = b"".join(p.read_bytes() for p in tmp_path.iterdir())
+        assert marker.encode() in raw  # it was written (to the file or its log)
+        journal.forget()
+        raw = b"".join(p.read_bytes() for p in tmp_path.iterdir())
+        assert marker.encode() not in raw
+        journal.start_session("walk")  # still usable
+
+
+def test_a_file_that_is_not_a_database_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "journal.sqlite3"
+    path.write_bytes(b"this is a shopping list, not a journal\n" * 200)
+    with pytest.raises(JournalError, match=r"journal\.sqlite3: cannot open the journal"):
+        Journal.open(f"sqlite:///{path}")
+    assert path.read_bytes().startswith(b"this is a shopping list")
+
+
+def test_an_unreachable_server_is_a_clear_error() -> None:
+    # Port 1 on the loopback interface refuses at once.
+    with pytest.raises(JournalError, match=r"^postgresql\+psycopg://vagus:\*\*\*@127\.0\.0\.1:1/x"):
+        Journal.open("postgresql://vagus:secret@127.0.0.1:1/x?connect_timeout=2")
+
+
+def test_backup_copies_a_live_journal(tmp_path: Path) -> None:
+    path = tmp_path / "journal.sqlite3"
+    with Journal.open(f"sqlite:///{path}") as journal:
+        recording = journal.start_recording("replay")
+        journal.append_beats(recording, [800.0, 810.0])
+        copy = backup_sqlite(path, tmp_path / "copy.sqlite3")
+    assert stat.S_IMODE(copy.stat().st_mode) == 0o600
+    connection = sqlite3.connect(copy)
+    try:
+        assert connection.execute("SELECT rr_ms FROM rr_beat ORDER BY seq").fetchall() == [
+            (800.0,),
+            (810.0,),
+        ]
+    finally:
+        connection.close()
