@@ -10,14 +10,15 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any, Final
 
 from vagus.config import Settings, load_settings
-from vagus.hrv import HrvReport, Method, Unit, analyze, read_rr
+from vagus.formats import Recording, load
+from vagus.hrv import HrvReport, Method, Unit, analyze
 from vagus.journal import Journal, read_export, write_export
 from vagus.program import (
     EXERCISE_IDS,
@@ -59,6 +60,7 @@ PLAN_LOOKBACK_DAYS: Final = 21
 SETTING_FIRST_RUN_DONE: Final = "first_run_done"
 SETTING_MODE: Final = "plan_mode"
 SETTING_OVERRIDES: Final = "plan_overrides"
+SETTING_LIVE_SESSIONS: Final = "live_sessions"
 
 
 class AppError(ValueError):
@@ -68,6 +70,19 @@ class AppError(ValueError):
 def example_rr_path() -> Path:
     """Path of the bundled example RR recording (MIT-BIH record 100, 30 min)."""
     return Path(str(resources.files("vagus") / "data" / EXAMPLE_RR_FILE))
+
+
+def _process_alive(pid: object) -> bool:
+    """Is the process that started a session still running (on this machine)?"""
+    if not isinstance(pid, int) or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # it exists, under another user
+    return True
 
 
 def utc_now() -> datetime:
@@ -220,6 +235,9 @@ class SessionRun:
         self.pump()
         status = "completed" if self.session.status == "finished" else "stopped"
         self.journal.finish_session(self.session_id, status)  # type: ignore[arg-type]
+        live = dict(self.journal.get_setting(SETTING_LIVE_SESSIONS, {}) or {})
+        live.pop(str(self.session_id), None)
+        self.journal.set_setting(SETTING_LIVE_SESSIONS, live)
         return status
 
 
@@ -240,7 +258,6 @@ class App:
     def journal(self) -> Journal:
         """The journal, opened (and migrated) on first use."""
         if self._journal is None:
-            self.settings.home.mkdir(parents=True, exist_ok=True)
             self._journal = Journal.open(self.settings.database_url)
             self._close_interrupted_sessions()
         return self._journal
@@ -256,12 +273,30 @@ class App:
 
     def _close_interrupted_sessions(self) -> None:
         # A session still "running" when the journal opens was cut off by a crash or a closed
-        # terminal: its completed steps are kept, and it is marked stopped.
+        # terminal: its completed steps are kept, and it is marked interrupted.
+        # A session another live process is running (vagus do in another terminal) is left
+        # alone: each session's process id is kept while it runs.
         assert self._journal is not None
+        live = dict(self._journal.get_setting(SETTING_LIVE_SESSIONS, {}) or {})
         for session_id in self._journal.running_sessions():
-            self._journal.finish_session(session_id, "stopped")
+            if not _process_alive(live.get(str(session_id))):
+                self._journal.finish_session(session_id, "interrupted")
+                if live.pop(str(session_id), None) is not None:
+                    self._journal.set_setting(SETTING_LIVE_SESSIONS, live)
 
     # -- HRV
+    def load_recording(
+        self,
+        path: str | Path,
+        *,
+        unit: Unit | None = None,
+        column: str | None = None,
+        channel: str | None = None,
+        format: str | None = None,
+    ) -> Recording:
+        """Read any supported file (format detected by content; RrDataError when bad)."""
+        return load(path, format=format, unit=unit, column=column, channel=channel)
+
     def analyze_file(
         self,
         path: str | Path,
@@ -270,10 +305,20 @@ class App:
         correct: bool = True,
         unit: Unit | None = None,
         column: str | None = None,
+        channel: str | None = None,
+        format: str | None = None,
     ) -> HrvReport:
-        """Read an RR file and analyse it (raises ``RrDataError`` for bad files)."""
-        rr = read_rr(path, unit=unit, column=column)
-        return analyze(rr, method=method, correct=correct)
+        """Read a recording of any supported format, find its beats and analyse them.
+
+        The file's own warnings (PPG is pulse-rate variability, gaps, ...) come first in the
+        report's warnings.
+        """
+        recording = self.load_recording(
+            path, unit=unit, column=column, channel=channel, format=format
+        )
+        rr, file_warnings = recording.beats()
+        report = analyze(rr, method=method, correct=correct)
+        return replace(report, warnings=[*file_warnings, *report.warnings])
 
     # -- first run and screening
     def first_run(self) -> bool:
@@ -429,6 +474,9 @@ class App:
         steps = build_steps(exercise_id, **chosen)  # ValueError names a bad parameter
         clock = clock or MonotonicClock()
         session_id = self.journal.start_session(exercise_id, chosen, at=self.now())
+        live = dict(self.journal.get_setting(SETTING_LIVE_SESSIONS, {}) or {})
+        live[str(session_id)] = os.getpid()
+        self.journal.set_setting(SETTING_LIVE_SESSIONS, live)
         return SessionRun(
             journal=self.journal,
             exercise_id=exercise_id,

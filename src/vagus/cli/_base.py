@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated, NoReturn
 
+import click
 import typer
 from rich.console import Console
 
@@ -49,11 +50,15 @@ def user_errors() -> Iterator[None]:
 
 
 def open_app() -> App:
-    """Build the app from settings; a bad setting is a user error."""
+    """Build the app from settings (a bad setting is a user error); closed with the command."""
     try:
-        return build_app()
+        app_ = build_app()
     except SettingsError as error:
         fail(str(error))
+    context = click.get_current_context(silent=True)
+    if context is not None:
+        context.call_on_close(app_.close)
+    return app_
 
 
 def language(app_: App, lang: str | None) -> Lang:

@@ -15,6 +15,7 @@ from rich.table import Table
 
 from vagus.app import example_rr_path
 from vagus.cli._base import app, fail, open_app
+from vagus.formats import FORMATS, write_beats_csv
 from vagus.hrv import DOMAINS, INDICES, HrvReport, Index, RrDataError, indices_of
 
 _EXPLAIN_MIN_WIDTH = 120
@@ -87,9 +88,7 @@ def _render_report(console: Console, source: str, report: HrvReport) -> None:
 def hrv(
     file: Annotated[
         Path | None,
-        typer.Argument(
-            help="RR intervals: one per line, or CSV/TSV with a header.", show_default=False
-        ),
+        typer.Argument(help="The recording (any supported format).", show_default=False),
     ] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     method: Annotated[
@@ -104,11 +103,22 @@ def hrv(
     column: Annotated[
         str | None, typer.Option(help="CSV column holding the RR intervals (default: by name).")
     ] = None,
+    channel: Annotated[
+        str | None,
+        typer.Option(
+            help="EDF/WFDB channel label, or series:N / latest for an Apple Health export."
+        ),
+    ] = None,
+    file_format: Annotated[
+        str | None,
+        typer.Option("--format", help=f"Skip detection: {', '.join(FORMATS)}."),
+    ] = None,
     example: Annotated[
         bool, typer.Option("--example", help="Analyse the example recording that ships with vagus.")
     ] = False,
 ) -> None:
-    """Analyse a file of RR intervals: artifact correction and every HRV index."""
+    """Analyse a recording: RR files, Polar, Elite HRV, HRV Logger, Kubios, Garmin FIT, EDF/BDF,
+    WFDB or an Apple Health export (ECG and PPG are turned into beats first)."""
     if example == (file is not None):
         fail("give one RR file, or --example for the bundled recording")
     path = example_rr_path() if example else file
@@ -120,6 +130,8 @@ def hrv(
             correct=not no_correct,
             unit=unit.value if unit else None,
             column=column,
+            channel=channel,
+            format=file_format,
         )
     except RrDataError as error:
         fail(str(error))
@@ -194,3 +206,52 @@ def _index_dict(index: Index, lang: str) -> dict[str, object]:
         "meaning": index.meaning(lang),
         "reference": index.reference,
     }
+
+
+@app.command()
+def info(
+    file: Annotated[Path, typer.Argument(help="A recording of any supported format.")],
+    channel: Annotated[str | None, typer.Option(help="EDF/WFDB channel, or series:N.")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Say what a file holds: format, kind, duration, beats or samples, channels, warnings."""
+    try:
+        description = open_app().load_recording(file, channel=channel).describe()
+    except RrDataError as error:
+        fail(str(error))
+    if json_out:
+        sys.stdout.write(json.dumps(description, default=str) + "\n")
+        return
+    table = Table(show_header=False, title=str(file))
+    for key, value in description.items():
+        if isinstance(value, list | tuple):
+            value = "\n".join(
+                json.dumps(v, default=str) if isinstance(v, dict) else str(v) for v in value
+            )
+        elif isinstance(value, dict):
+            value = ", ".join(f"{k}: {v}" for k, v in value.items())
+        table.add_row(key, "-" if value in (None, "") else str(value))
+    Console().print(table)
+
+
+@app.command()
+def convert(
+    file: Annotated[Path, typer.Argument(help="A recording of any supported format.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="The CSV to write.")],
+    channel: Annotated[str | None, typer.Option(help="EDF/WFDB channel, or series:N.")] = None,
+    unit: Annotated[UnitOption | None, typer.Option(help="Unit of RR values in text.")] = None,
+    column: Annotated[str | None, typer.Option(help="CSV column of the RR values.")] = None,
+) -> None:
+    """Write the beats of a recording as CSV (time_s, rr_ms), as found, without correction."""
+    try:
+        recording = open_app().load_recording(
+            file, channel=channel, unit=unit.value if unit else None, column=column
+        )
+        rr, warnings = recording.beats()
+    except RrDataError as error:
+        fail(str(error))
+    write_beats_csv(rr, output)
+    console = Console(stderr=True)
+    for warning in warnings:
+        console.print(f"[yellow]warning:[/] {warning}", highlight=False)
+    console.print(f"{len(rr)} intervals written to {output}", highlight=False)

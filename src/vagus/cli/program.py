@@ -149,6 +149,9 @@ def screen(
     given = dict(item.split("=", 1) for item in (answer or []) if "=" in item)
     for bad in [item for item in (answer or []) if "=" not in item]:
         fail(f"--answer {bad!r}: expected QUESTION=yes or QUESTION=no")
+    unknown = sorted(set(given) - {question.id for question in questions})
+    if unknown:
+        fail(f"--answer: unknown question(s) {', '.join(unknown)}")
     for question in questions:
         if question.follow_up_to and not answers.get(question.follow_up_to, False):
             continue
@@ -171,8 +174,8 @@ def screen(
                 f"question {question.id!r} has no answer; answer it interactively, with "
                 f"--answer {question.id}=yes|no, or use --none"
             )
-    if given:
-        fail(f"--answer: unknown question(s) {', '.join(sorted(given))}")
+    if given:  # answers to follow-up questions whose first question was "no"
+        fail(f"--answer: {', '.join(sorted(given))} only apply after a yes to the question before")
     with user_errors():
         result = app_.save_screening(answers, cleared or [])
     app_.mark_first_run_done()

@@ -215,14 +215,15 @@ def _noise_check(
     for b0 in range(0, n_blocks, step):
         b1 = min(n_blocks, b0 + step)
         raw = x[b0 * block * factor : b1 * block * factor]
+        usable = finite[b0 * block * factor : b1 * block * factor]
+        if not usable.all():
+            raw = np.where(usable, raw, 0.0)  # those samples are unusable already
         # Strided sums (numpy reduces a short inner axis, reshape(-1, factor).mean, slowly),
         # scaled before adding so that values near the float64 limit cannot overflow.
         chunk = raw[::factor] / scale
         for shift in range(1, factor):
             chunk += raw[shift::factor] / scale
         chunk /= factor
-        if not finite[b0 * block * factor : b1 * block * factor].all():
-            chunk[~np.isfinite(chunk)] = 0.0  # those samples are unusable already
         band, state = scipy.signal.sosfilt(sos, chunk, zi=state)
         squared = np.square(band).reshape(b1 - b0, block)
         power2[b0:b1] = squared.sum(axis=1)

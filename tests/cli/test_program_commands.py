@@ -1,0 +1,292 @@
+"""A new user's path through the program from the command line, in both languages, on SQLite
+and PostgreSQL: screen, plan, do, check in, and find it all in the journal."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from vagus.app import build_app
+from vagus.cli import app
+from vagus.program import EXERCISE_IDS
+
+runner = CliRunner()
+
+
+def run(env: dict[str, str], *args: str) -> Result:
+    return runner.invoke(app, list(args), env=env)
+
+
+def history(env: dict[str, str]) -> list[dict[str, Any]]:
+    result = run(env, "history", "--json")
+    assert result.exit_code == 0, result.output
+    entries: list[dict[str, Any]] = json.loads(result.stdout)
+    return entries
+
+
+@pytest.mark.parametrize(
+    ("lang", "plan_title", "saved"),
+    [
+        ("en", "Today's plan", "Your check-in is saved."),
+        ("nb", "Dagens plan", "Innsjekken er lagret."),
+    ],
+)
+def test_new_user_path(vagus_env: dict[str, str], lang: str, plan_title: str, saved: str) -> None:
+    env = vagus_env | {"VAGUS_LANG": lang}
+    screened = run(env, "screen", "--none")
+    assert screened.exit_code == 0, screened.output
+    # The first run shows the intended purpose and that vagus does not replace a doctor.
+    assert ("does not replace a doctor" if lang == "en" else "erstatter ikke lege") in (
+        screened.stdout
+    )
+    planned = run(env, "plan")
+    assert planned.exit_code == 0, planned.output
+    assert plan_title in planned.stdout
+    plan = json.loads(run(env, "plan", "--json").stdout)
+    first = [item["exercise_id"] for item in plan["items"]]
+    assert first[0] == "breathing"  # a new plan starts small, breathing first
+    assert 1 <= len(first) <= 2
+    assert all(item["reason"]["nb"] and item["reason"]["en"] for item in plan["items"])
+
+    done = run(
+        env,
+        "do",
+        "breathing",
+        "--minutes",
+        "2",
+        "--speed",
+        "240",
+        "--calm-before",
+        "3",
+        "--calm-after",
+        "6",
+    )
+    assert done.exit_code == 0, done.output
+    checked = run(
+        env,
+        "checkin",
+        "--sleep",
+        "6",
+        "--headache",
+        "2",
+        "--digestion",
+        "3",
+        "--anxiety",
+        "4",
+        "--pain",
+        "5",
+        "--fatigue",
+        "6",
+        "--note",
+        "ok day",
+    )
+    assert checked.exit_code == 0, checked.output
+    assert saved in checked.stdout
+
+    entries = history(env)
+    types = [entry["type"] for entry in entries]
+    assert {"session", "checkin", "plan", "screening"} <= set(types)
+    for entry in entries:
+        assert entry["started_at"].endswith("+00:00")
+    session = next(e for e in entries if e["type"] == "session")
+    assert session["exercise_id"] == "breathing"
+    assert session["status"] == "completed"
+    assert [s["step_id"] for s in session["steps"]] == ["prepare", "breathe", "finish"]
+    breathe = session["steps"][1]
+    assert breathe["outcome"] == "completed"
+    assert breathe["active_s"] == pytest.approx(120, abs=6)  # whole breaths: 2 min +- 1 breath
+    assert session["ratings"] == {"before": 3, "after": 6}
+    checkin = next(e for e in entries if e["type"] == "checkin")
+    assert (checkin["sleep"], checkin["fatigue"], checkin["note"]) == (6, 6, "ok day")
+
+
+@pytest.mark.parametrize("lang", ["en", "nb"])
+def test_exercises_json(vagus_env: dict[str, str], lang: str) -> None:
+    result = run(vagus_env, "exercises", "--json", "--lang", lang)
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    assert [row["id"] for row in rows] == list(EXERCISE_IDS)
+    for row in rows:
+        assert {"id", "name", "summary", "default_minutes"} <= set(row)
+    names = {row["id"]: row["name"] for row in rows}
+    assert names["breathing"] == ("Magepust" if lang == "nb" else "Belly breathing")
+    shown = run(vagus_env, "exercises", "show", "neck", "--lang", lang)
+    assert shown.exit_code == 0, shown.output
+
+
+def test_bad_input_changes_nothing(vagus_env: dict[str, str], tmp_path: Path) -> None:
+    assert run(vagus_env, "screen", "--none").exit_code == 0
+    before = history(vagus_env)
+    cases = [
+        (
+            (
+                "checkin",
+                "--sleep",
+                "11",
+                "--headache",
+                "2",
+                "--digestion",
+                "3",
+                "--anxiety",
+                "4",
+                "--pain",
+                "5",
+                "--fatigue",
+                "6",
+            ),
+            "sleep",
+        ),
+        (("do", "swimming"), "unknown exercise"),
+        (("do", "breathing", "--inhale", "1", "--exhale", "1"), "inhale_s"),
+        (("do", "breathing", "--inhale", "2", "--exhale", "2"), "breaths/min"),
+        (("do", "breathing", "--minutes", "9"), "minutes"),
+        (("do", "breathing", "--calm-before", "11"), "--calm-before"),
+        (("questionnaire", "gad-7", "--answers", "1,2,3"), "gad-7"),
+        (("screen", "--answer", "no-such-question=yes"), "unknown question"),
+    ]
+    corrupt = tmp_path / "corrupt.json"
+    corrupt.write_text('{"format": "vagus-journal", "version": 1, "sessions": [{"id": "x"}')
+    cases.append((("import", str(corrupt)), str(corrupt)))
+    for args, expected in cases:
+        result = run(vagus_env, *args)
+        assert result.exit_code == 2, (args, result.output)
+        assert expected in result.stderr, (args, result.stderr)
+        assert "Traceback" not in result.output
+    assert history(vagus_env) == before
+
+
+def test_screening_clearance_and_plan(vagus_env: dict[str, str]) -> None:
+    # A heart-rhythm problem: cold water needs the clinician's clearance first (SAFETY.md).
+    result = run(vagus_env, "screen", "--none", "--answer", "heart-rhythm=yes", "--json")
+    assert result.exit_code == 0, result.output
+    statuses = json.loads(result.stdout)
+    assert "cold-water" in json.dumps(statuses)
+    plan = json.loads(run(vagus_env, "plan", "--json").stdout)
+    pending = [item["exercise_id"] for item in plan["pending"]]
+    assert "cold-water" in pending
+    assert "cold-water" not in [item["exercise_id"] for item in plan["items"]]
+    cleared = run(
+        vagus_env, "screen", "--none", "--answer", "heart-rhythm=yes", "--cleared", "cold-water"
+    )
+    assert cleared.exit_code == 0, cleared.output
+    plan = json.loads(run(vagus_env, "plan", "--json").stdout)
+    assert "cold-water" not in [item["exercise_id"] for item in plan["pending"]]
+
+
+def test_red_flags_in_a_checkin(vagus_env: dict[str, str]) -> None:
+    values = (
+        "--sleep",
+        "5",
+        "--headache",
+        "9",
+        "--digestion",
+        "0",
+        "--anxiety",
+        "3",
+        "--pain",
+        "3",
+        "--fatigue",
+        "4",
+    )
+    result = run(vagus_env, "checkin", *values, "--symptom", "thunderclap-headache")
+    assert result.exit_code == 0, result.output
+    assert "113" in result.stdout  # thunderclap headache: call 113 (SAFETY.md)
+
+
+def test_stop_rule_symptom_after_a_session(vagus_env: dict[str, str]) -> None:
+    result = run(
+        vagus_env,
+        "do",
+        "breathing",
+        "--minutes",
+        "2",
+        "--speed",
+        "400",
+        "--symptom",
+        "tingling",
+        "--felt",
+        "tingly fingers",
+    )
+    assert result.exit_code == 0, result.output
+    assert "natural breathing" in result.stdout  # the slow-breathing stop rule's advice
+    session = next(e for e in history(vagus_env) if e["type"] == "session")
+    assert session["feedback"][0]["symptoms"] == ["tingling"]
+
+
+def test_gad7_scored_and_stored(vagus_env: dict[str, str]) -> None:
+    result = run(vagus_env, "questionnaire", "gad-7", "--answers", "1,1,1,1,1,2,3", "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["score"] == 10  # 10-14 is moderate (Spitzer 2006)
+    assert data["severity"] == "moderate"
+    stored = next(e for e in history(vagus_env) if e["type"] == "questionnaire")
+    assert stored["score"] == 10
+
+
+def test_export_forget_import_round_trip(vagus_env: dict[str, str], tmp_path: Path) -> None:
+    assert run(vagus_env, "screen", "--none").exit_code == 0
+    assert run(vagus_env, "do", "humming", "--minutes", "1", "--speed", "400").exit_code == 0
+    first = tmp_path / "first.json"
+    assert run(vagus_env, "export", str(first)).exit_code == 0
+    refused = run(vagus_env, "forget", "--confirm", "maybe")
+    assert refused.exit_code == 1
+    assert history(vagus_env)  # nothing was deleted
+    assert run(vagus_env, "forget", "--confirm", "DELETE").exit_code == 0
+    assert history(vagus_env) == []
+    assert run(vagus_env, "import", str(first)).exit_code == 0
+    second = tmp_path / "second.json"
+    assert run(vagus_env, "export", str(second)).exit_code == 0
+    a, b = json.loads(first.read_text()), json.loads(second.read_text())
+    a.pop("exported_at", None)
+    b.pop("exported_at", None)
+    assert a == b
+
+
+def test_sigkill_mid_session_keeps_completed_steps(vagus_env: dict[str, str]) -> None:
+    """A crash (SIGKILL) mid-session: every completed step is there after a restart."""
+    env = os.environ | vagus_env
+    vagus = str(Path(sys.executable).with_name("vagus"))
+    child = subprocess.Popen(
+        [vagus, "do", "breathing", "--minutes", "5", "--speed", "10"],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        steps: list[dict[str, Any]] = []
+        while time.monotonic() < deadline and not steps:
+            time.sleep(0.3)
+            sessions = [e for e in history(vagus_env) if e["type"] == "session"]
+            steps = sessions[0]["steps"] if sessions else []
+        assert steps, "the child never recorded its first step"
+        time.sleep(1.0)  # well inside the 30 s (at 10x) breathing step
+        assert child.poll() is None, child.stderr.read() if child.stderr else ""
+        child.send_signal(signal.SIGKILL)
+        child.wait(10)
+    finally:
+        if child.poll() is None:
+            child.kill()
+    app_ = build_app(env=vagus_env)
+    try:
+        session = next(e for e in app_.history(["session"]))
+        assert session["status"] == "interrupted"  # marked so when the journal reopens
+        assert [s["step_id"] for s in session["steps"]] == ["prepare"]
+        assert session["steps"][0]["outcome"] == "completed"
+    finally:
+        app_.close()
+    if "VAGUS_DATABASE_URL" not in vagus_env:
+        database = Path(vagus_env["VAGUS_HOME"]) / "journal.sqlite3"
+        with sqlite3.connect(database) as connection:
+            assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
