@@ -178,6 +178,8 @@ class SessionRun:
     wall_clock: Callable[[], datetime]
     _t0: float = 0.0
     _w0: datetime = field(default_factory=utc_now)
+    #: Stop-rule symptoms reported while the session ran.
+    reported: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         # Session times are monotonic seconds; the journal wants wall-clock UTC. One anchor
@@ -365,7 +367,14 @@ class App:
         return load_rules()
 
     def plan_mode(self) -> str:
-        return str(self.journal.get_setting(SETTING_MODE, "standard"))
+        """The mode set with ``vagus plan --mode``; else ME/CFS when the screening says so
+        (NICE NG206: no fixed increments), else standard."""
+        chosen = self.journal.get_setting(SETTING_MODE)
+        if chosen is not None:
+            return str(chosen)
+        record = self.journal.latest_screening()
+        has_mecfs = bool(record and record.answers.get("answers", {}).get("me-cfs"))
+        return "mecfs" if has_mecfs else "standard"
 
     def set_plan_mode(self, mode: str) -> None:
         if mode not in ("standard", "mecfs"):

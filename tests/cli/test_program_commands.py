@@ -290,3 +290,21 @@ def test_sigkill_mid_session_keeps_completed_steps(vagus_env: dict[str, str]) ->
         database = Path(vagus_env["VAGUS_HOME"]) / "journal.sqlite3"
         with sqlite3.connect(database) as connection:
             assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+def test_a_hard_stop_is_refused_by_do(vagus_env: dict[str, str]) -> None:
+    # Cold urticaria: cold water is left out (the reaction can be anaphylaxis; SAFETY.md).
+    assert run(vagus_env, "screen", "--none", "--answer", "cold-urticaria=yes").exit_code == 0
+    result = run(vagus_env, "do", "cold-water")
+    assert result.exit_code == 2
+    assert "cold-water" in result.stderr
+    assert not [e for e in history(vagus_env) if e["type"] == "session"]
+
+
+def test_mecfs_screening_sets_the_plan_mode(vagus_env: dict[str, str]) -> None:
+    assert run(vagus_env, "screen", "--none", "--answer", "me-cfs=yes").exit_code == 0
+    plan = json.loads(run(vagus_env, "plan", "--json").stdout)
+    assert plan["mode"] == "mecfs"
+    assert len(plan["items"]) == 1  # ME/CFS starts with one exercise (plan_rules.toml)
+    assert run(vagus_env, "plan", "--mode", "standard").exit_code == 0
+    assert json.loads(run(vagus_env, "plan", "--json").stdout)["mode"] == "standard"

@@ -158,7 +158,17 @@ def play(
         while session.status in ("running", "paused"):
             key = keys.read()
             step: Step | None = session.state().step
-            if key == "q":
+            if key == "x" and ask is not None:
+                # Report a symptom now: a stop rule or red flag ends the session at once.
+                live.stop()
+                options = [(s.id, s.label) for s in stop_symptoms(run.exercise_id, lang)]
+                reported = _pick(options, t("cli.symptoms_ask", lang))
+                live.start()
+                if reported:
+                    run.reported.extend(reported)
+                    if assess(reported, run.exercise_id).stop_session:
+                        session.abort()
+            elif key == "q":
                 session.abort()
             elif key == " ":
                 session.pause() if session.status == "running" else session.resume()
@@ -227,6 +237,16 @@ def do(
             fail(f"{option}: expected a whole number from 0 to 10, got {value}")
     with user_errors():
         outcome = assess(symptom or [], exercise_id) if exercise_id in EXERCISE_IDS else None
+        screening = app_.screening()
+        if screening is not None and exercise_id in screening.exercises:
+            verdict = screening.exercises[exercise_id]
+            reasons = "; ".join(verdict.reasons_text(chosen))
+            if verdict.status == "stop":
+                fail(f"{exercise_id}: {t('screening.status.stop', chosen)} ({reasons})")
+            if verdict.status == "clinician":
+                Console(stderr=True).print(
+                    f"[yellow]{t('screening.status.clinician', chosen)}: {reasons}[/]"
+                )
         run = app_.start_session(exercise_id, params, clock=ScaledClock(speed))
     console = Console()
     person = interactive()
@@ -247,11 +267,15 @@ def do(
         calm_after = int(reply) if reply.isdigit() and int(reply) <= 10 else None
     if calm_after is not None:
         run.rate("after", calm_after)
-    symptom_ids = list(symptom or [])
+    symptom_ids = list(symptom or []) + run.reported
+    if run.reported:
+        outcome = assess(symptom_ids, exercise_id)
     if person and felt is None:
         felt = Prompt.ask(t("cli.felt", chosen), default="", show_default=False)
         options = [(s.id, s.label) for s in stop_symptoms(exercise_id, chosen)]
-        symptom_ids += _pick(options, t("cli.symptoms_ask", chosen))
+        symptom_ids += [
+            s for s in _pick(options, t("cli.symptoms_ask", chosen)) if s not in symptom_ids
+        ]
         outcome = assess(symptom_ids, exercise_id)
     if felt or symptom_ids:
         run.feedback(felt or "", symptom_ids)

@@ -47,6 +47,7 @@ comes in bursts, and such an island holds at most a couple of intervals.
 
 from __future__ import annotations
 
+import itertools
 import math
 from typing import Final
 
@@ -358,17 +359,23 @@ def _template_correlation(windows: FloatArray) -> FloatArray:
     norms = np.linalg.norm(centred, axis=1)
     centred /= np.where(norms > 0.0, norms, 1.0)[:, None]
     n_groups = max(1, windows.shape[0] // TEMPLATE_BEATS)
-    bounds = np.linspace(0, windows.shape[0], n_groups + 1).astype(np.intp)
-    group = np.repeat(np.arange(n_groups), np.diff(bounds))
-    weights = np.ones(windows.shape[0])
-    for _ in range(2):
-        templates = np.add.reduceat(centred * weights[:, None], bounds[:-1], axis=0)
-        templates -= templates.mean(axis=1, keepdims=True)
-        sizes = np.linalg.norm(templates, axis=1)
-        templates /= np.where(sizes > 0.0, sizes, 1.0)[:, None]
-        correlation = np.einsum("ij,ij->i", centred, templates[group])
-        weights = (correlation >= SHAPE_MIN_CORRELATION).astype(np.float64)
-    return np.asarray(correlation, dtype=np.float64)
+    bounds = np.linspace(0, windows.shape[0], n_groups + 1).astype(np.intp).tolist()
+    correlation = np.zeros(windows.shape[0])
+    for low, high in itertools.pairwise(bounds):  # a loop over groups, not beats
+        group = centred[low:high]
+        first = _correlate(group, group.sum(axis=0))
+        typical = (first >= SHAPE_MIN_CORRELATION).astype(np.float64)
+        correlation[low:high] = _correlate(group, typical @ group)
+    return correlation
+
+
+def _correlate(unit_rows: FloatArray, template: FloatArray) -> FloatArray:
+    """Pearson correlation of centred unit-length rows with a template (0 for a zero template)."""
+    template = template - template.mean()
+    size = float(np.linalg.norm(template))
+    if size == 0.0:
+        return np.zeros(unit_rows.shape[0])
+    return np.asarray(unit_rows @ (template / size), dtype=np.float64)
 
 
 __all__ = ["ECG_FS_RANGE_HZ", "detect_ecg_beats"]
