@@ -16,6 +16,10 @@ import pytest
 
 from vagus.hrv._types import FloatArray
 
+# pytest runs with --doctest-modules; conftest files are plugins, not doctest modules, and
+# collecting several files all named conftest.py as modules makes their imports collide.
+collect_ignore_glob = ["conftest.py", "*/conftest.py"]
+
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 MITDB_100 = SHARED_DATA / "mitdb-100"
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from vagus.config import Settings, load_settings
-from vagus.formats import Recording, load
+from vagus.formats import FORMATS, Recording, load, write_beats_csv
 from vagus.hrv import HrvReport, Method, Unit, analyze
 from vagus.journal import Journal, read_export, write_export
 from vagus.program import (
@@ -61,6 +61,17 @@ SETTING_FIRST_RUN_DONE: Final = "first_run_done"
 SETTING_MODE: Final = "plan_mode"
 SETTING_OVERRIDES: Final = "plan_overrides"
 SETTING_LIVE_SESSIONS: Final = "live_sessions"
+
+
+__all__ = [
+    "FORMATS",
+    "App",
+    "AppError",
+    "SessionRun",
+    "build_app",
+    "example_rr_path",
+    "write_beats_csv",
+]
 
 
 class AppError(ValueError):

@@ -13,9 +13,8 @@ from rich.columns import Columns
 from rich.console import Console, Group
 from rich.table import Table
 
-from vagus.app import example_rr_path
+from vagus.app import FORMATS, example_rr_path, write_beats_csv
 from vagus.cli._base import app, fail, open_app
-from vagus.formats import FORMATS, write_beats_csv
 from vagus.hrv import DOMAINS, INDICES, HrvReport, Index, RrDataError, indices_of
 
 _EXPLAIN_MIN_WIDTH = 120
