@@ -1,5 +1,33 @@
-"""Sensors: BLE heart-rate straps, a replay of a real recording, and a simulator."""
+"""Sensors: BLE heart-rate straps, a replay of a real recording, and a simulator.
+
+``devices/ble.py`` is the only module that imports bleak (lazily), so everything else here runs
+and is tested without Bluetooth.
+"""
 
 from vagus.devices._sensor import Beat, Sensor, SensorError, SensorInfo, SensorKind
+from vagus.devices.replay import ReplaySensor
+from vagus.devices.simulated import (
+    ARTIFACT_KINDS,
+    ArtifactKind,
+    Breathing,
+    SimulatedRr,
+    SimulatedSensor,
+    simulate_rr,
+    sine_breathing,
+)
 
-__all__ = ["Beat", "Sensor", "SensorError", "SensorInfo", "SensorKind"]
+__all__ = [
+    "ARTIFACT_KINDS",
+    "ArtifactKind",
+    "Beat",
+    "Breathing",
+    "ReplaySensor",
+    "Sensor",
+    "SensorError",
+    "SensorInfo",
+    "SensorKind",
+    "SimulatedRr",
+    "SimulatedSensor",
+    "simulate_rr",
+    "sine_breathing",
+]
