@@ -7,8 +7,11 @@ the services here, so the CLI, the web app and the tests see the same behaviour.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
+import queue
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
@@ -17,11 +20,14 @@ from pathlib import Path
 from typing import Any, Final
 
 from vagus.config import Settings, load_settings
+from vagus.devices import Beat, ReplaySensor, Sensor, SensorError, SimulatedSensor
 from vagus.formats import FORMATS, Recording, load, write_beats_csv
 from vagus.hrv import HrvReport, Method, Unit, analyze
+from vagus.hrv.streaming import StreamingHrv, Update
 from vagus.journal import Journal, read_export, write_export
 from vagus.program import (
     EXERCISE_IDS,
+    BreathPattern,
     CheckIn,
     Clock,
     GuidedSession,
@@ -61,6 +67,15 @@ SETTING_FIRST_RUN_DONE: Final = "first_run_done"
 SETTING_MODE: Final = "plan_mode"
 SETTING_OVERRIDES: Final = "plan_overrides"
 SETTING_LIVE_SESSIONS: Final = "live_sessions"
+SETTING_RESONANCE: Final = "resonance"
+#: Out-breath / in-breath at the resonance rate: Lehrer's protocols pace a slightly longer
+#: exhale (about 40:60).
+RESONANCE_EXHALE_RATIO: Final = 1.5
+#: Before this local hour a resting measurement is tagged "morning" (a waking measurement is the
+#: usual HRV baseline; Plews et al. 2013, Int J Sports Physiol Perform 8:688).
+MORNING_BEFORE_HOUR: Final = 10
+#: How long `BeatFeed.start` waits for a sensor to connect before giving up.
+CONNECT_WAIT_S: Final = 30.0
 
 
 __all__ = [
@@ -252,6 +267,125 @@ class SessionRun:
         live.pop(str(self.session_id), None)
         self.journal.set_setting(SETTING_LIVE_SESSIONS, live)
         return status
+
+
+# --- live measurement ----------------------------------------------------------------------------
+
+
+class BeatFeed:
+    """Runs a sensor in a background thread with its own event loop and hands its beats over.
+
+    The journal writes and the streaming HRV stay on the caller's thread (``drain`` from the
+    display loop), so the sensor's I/O never waits for the disk and nothing is shared but a
+    queue.
+    """
+
+    def __init__(self, sensor: Sensor) -> None:
+        self.sensor = sensor
+        self.error: BaseException | None = None
+        self._queue: queue.SimpleQueue[Beat] = queue.SimpleQueue()
+        self._ready = threading.Event()
+        self._ended = threading.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._thread = threading.Thread(target=self._run, name="vagus-sensor", daemon=True)
+
+    def start(self, timeout_s: float = CONNECT_WAIT_S) -> None:
+        """Connect; raises the sensor's error (SensorError) if it fails."""
+        self._thread.start()
+        if not self._ready.wait(timeout_s):
+            self.stop()
+            raise SensorError(f"the sensor did not connect within {timeout_s:g} s")
+        if self.error is not None:
+            raise self.error
+
+    @property
+    def ended(self) -> bool:
+        """The stream ended (a replay ran out, or the sensor failed: see ``error``)."""
+        return self._ended.is_set() and self._queue.empty()
+
+    def drain(self) -> list[Beat]:
+        beats = []
+        while True:
+            try:
+                beats.append(self._queue.get_nowait())
+            except queue.Empty:
+                return beats
+
+    def stop(self) -> None:
+        """Stop the stream and disconnect (the sensor's exit always runs)."""
+        if self._loop is not None and self._task is not None and not self._task.done():
+            self._loop.call_soon_threadsafe(self._task.cancel)
+        if self._thread.is_alive():
+            self._thread.join(10.0)
+
+    def _run(self) -> None:
+        loop = asyncio.new_event_loop()
+        self._loop = loop
+        try:
+            self._task = loop.create_task(self._main())
+            loop.run_until_complete(self._task)
+        except asyncio.CancelledError:
+            pass
+        finally:
+            loop.close()
+            self._ready.set()
+            self._ended.set()
+
+    async def _main(self) -> None:
+        try:
+            async with self.sensor:
+                self._ready.set()
+                async for beat in self.sensor.beats():
+                    self._queue.put(beat)
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:  # handed to the caller's thread, which reports it
+            self.error = error
+
+
+@dataclass
+class LiveRecording:
+    """A recording in progress: every beat is written to the journal as it arrives.
+
+    Call :meth:`pump` from the display loop; a crash keeps every beat pumped so far.
+    """
+
+    journal: Journal
+    recording_id: int
+    feed: BeatFeed
+    stream: StreamingHrv = field(default_factory=StreamingHrv)
+    last: Update | None = None
+    #: Seconds of beats received in this recording (the sum of their RR intervals).
+    t_s: float = 0.0
+
+    def pump(self, breath_cycle: int | None = None) -> list[Update]:
+        """Store and analyse the beats that arrived since the last call."""
+        beats = self.feed.drain()
+        if not beats:
+            return []
+        self.journal.append_beats(self.recording_id, [beat.rr_ms for beat in beats])
+        updates = []
+        for beat in beats:
+            update = self.stream.add(
+                beat.rr_ms, gap_before=beat.gap_before, breath_cycle=breath_cycle
+            )
+            updates.append(update)
+            self.t_s += beat.rr_ms / 1000.0
+        self.last = updates[-1]
+        return updates
+
+    def finish(self, *, stop_sensor: bool = True) -> HrvReport | None:
+        """Close the recording with its full HRV analysis (None when it holds no beats)."""
+        if stop_sensor:
+            self.feed.stop()
+        self.pump()
+        rr = self.journal.recording_rr(self.recording_id)
+        report = analyze(rr) if rr else None
+        self.journal.finish_recording(
+            self.recording_id, analysis=report.to_dict() if report is not None else None
+        )
+        return report
 
 
 # --- the app ----------
@@ -491,6 +625,11 @@ class App:
         """Build the exercise's steps (validating params) and open it in the journal."""
         self._check_exercise(exercise_id)
         chosen = dict(params or {})
+        rate = self.resonance_rate() if exercise_id == "breathing" else None
+        if rate is not None and not {"inhale_s", "exhale_s", "hold_in_s"} & set(chosen):
+            # The person's candidate resonance rate becomes the breathing default.
+            pattern = BreathPattern.from_rate(rate, RESONANCE_EXHALE_RATIO)
+            chosen |= {"inhale_s": pattern.inhale_s, "exhale_s": pattern.exhale_s}
         steps = build_steps(exercise_id, **chosen)  # ValueError names a bad parameter
         clock = clock or MonotonicClock()
         session_id = self.journal.start_session(exercise_id, chosen, at=self.now())
@@ -506,6 +645,71 @@ class App:
             clock=clock,
             wall_clock=self.now,
         )
+
+    # -- sensors and live measurement
+    def make_sensor(
+        self,
+        spec: str | None = None,
+        *,
+        speed: float = 1.0,
+        breathing: Callable[[float], float | None] | None = None,
+    ) -> Sensor:
+        """A sensor from ``replay``, ``replay:FILE``, ``simulated`` or ``ble[:ADDRESS]``.
+
+        The default is the setting (``replay``: the bundled recording), so everything works
+        without a strap. ``breathing`` lets the simulator's heart follow the pacer.
+        """
+        chosen = spec or self.settings.sensor
+        kind, _, argument = chosen.partition(":")
+        if kind == "replay":
+            if not argument:
+                return ReplaySensor(speed=speed)
+            rr, _ = self.load_recording(argument).beats()
+            return ReplaySensor.from_rr(rr, name=Path(argument).name, speed=speed)
+        if kind == "simulated":
+            return SimulatedSensor(breathing=breathing, speed=speed)
+        if kind == "ble":
+            from vagus.devices.ble import BleHeartRateSensor
+
+            return BleHeartRateSensor(argument or None)
+        raise AppError(
+            f"sensor: expected replay, replay:FILE, simulated or ble[:ADDRESS], got {chosen!r}"
+        )
+
+    def start_recording(
+        self,
+        sensor: Sensor,
+        *,
+        tags: Sequence[str] = (),
+        session_id: int | None = None,
+    ) -> LiveRecording:
+        """Connect the sensor and open a recording in the journal (morning ones tagged)."""
+        feed = BeatFeed(sensor)
+        feed.start()
+        return self.open_recording(feed, tags=tags, session_id=session_id)
+
+    def open_recording(
+        self, feed: BeatFeed, *, tags: Sequence[str] = (), session_id: int | None = None
+    ) -> LiveRecording:
+        """A new recording on an already connected sensor (rest, session, rest)."""
+        feed.drain()  # beats from before this recording belong to none
+        sensor = feed.sensor
+        now = self.now()
+        all_tags = list(tags)
+        if now.astimezone().hour < MORNING_BEFORE_HOUR and "morning" not in all_tags:
+            all_tags.append("morning")
+        recording_id = self.journal.start_recording(
+            sensor.info.name, now, all_tags, session_id=session_id
+        )
+        return LiveRecording(self.journal, recording_id, feed)
+
+    def resonance_rate(self) -> float | None:
+        """The person's candidate resonance breathing rate (breaths/min), if assessed."""
+        data = self.journal.get_setting(SETTING_RESONANCE)
+        return float(data["best_bpm"]) if data else None
+
+    def save_resonance(self, result: Mapping[str, Any]) -> None:
+        self.journal.set_setting(SETTING_RESONANCE, dict(result))
 
     # -- check-ins and questionnaires
     def checkin(self, values: Mapping[str, int], note: str = "") -> int:

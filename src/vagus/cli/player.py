@@ -28,15 +28,21 @@ from rich.prompt import Prompt
 from rich.table import Table
 from rich.text import Text
 
-from vagus.app import SessionRun
+from vagus.app import BeatFeed, LiveRecording, SessionRun
 from vagus.cli._base import LangOption, app, fail, interactive, language, open_app, user_errors
+from vagus.cli.live import run_recording
 from vagus.cli.program import _pick, show_safety
+from vagus.devices import SensorError
+from vagus.hrv.streaming import Update
 from vagus.program import EXERCISE_IDS, Lang, Step, cue_text, load_catalog, t
 from vagus.program.exercises import LogField
 from vagus.program.safety import assess, stop_symptoms
 
 #: Width of the breathing bar in characters.
 BAR_WIDTH = 40
+#: The rest measurements before and after an exercise, s: one minute each, so every session
+#: with a sensor has a before/after pair for later analysis.
+REST_S = 60.0
 #: How often the screen is redrawn; the pacer's phase comes from elapsed time, not from ticks.
 TICK_S = 0.1
 
@@ -88,8 +94,24 @@ def key_reader() -> Iterator[Keys]:
         termios.tcsetattr(fd, termios.TCSADRAIN, saved)
 
 
-def render(run: SessionRun, lang: Lang, name: str, stop_line: str) -> Panel:
-    """One frame: step, cue, pacer bar, time left, progress, stop rules and keys."""
+def live_line(update: Update | None) -> Text:
+    """Heart rate, ln RMSSD and coherence from the sensor, next to the pacer."""
+    if update is None:
+        return Text("♥ …", style="dim")
+    parts = [f"♥ {update.heart_rate_bpm:.0f} bpm" if update.heart_rate_bpm else "♥ -"]
+    parts.append(f"ln RMSSD {update.ln_rmssd:.2f}" if update.ln_rmssd else "ln RMSSD -")
+    parts.append(f"coherence {update.coherence:.2f}" if update.coherence else "coherence -")
+    return Text("   ".join(parts), style="bold magenta")
+
+
+def render(
+    run: SessionRun,
+    lang: Lang,
+    name: str,
+    stop_line: str,
+    recording: LiveRecording | None = None,
+) -> Panel:
+    """One frame: step, cue, pacer bar, time left, progress, live HRV, stop rules and keys."""
     state = run.session.state()
     step = state.step
     parts: list[Any] = []
@@ -113,6 +135,8 @@ def render(run: SessionRun, lang: Lang, name: str, stop_line: str) -> Panel:
             parts.append(Text(t("cli.left", lang, seconds=f"{state.step_remaining_s:.0f}")))
         else:
             parts.append(Text(t("cli.press_enter", lang), style="dim"))
+    if recording is not None:
+        parts.append(live_line(recording.last))
     progress = Table.grid()
     progress.add_row(ProgressBar(total=1.0, completed=state.progress, width=BAR_WIDTH))
     parts.append(progress)
@@ -146,15 +170,20 @@ def play(
     keys: Keys,
     sleep: Callable[[float], None] = time.sleep,
     ask: Callable[[tuple[LogField, ...], Lang], dict[str, Any]] | None = None,
+    recording: LiveRecording | None = None,
 ) -> None:
-    """Run the session to its end (or until q), writing each step as it ends."""
+    """Run the session to its end (or until q), writing each step (and beat) as it ends."""
     name = load_catalog().exercise(run.exercise_id).text("name", lang)
     labels = ", ".join(s.label.lower() for s in stop_symptoms(run.exercise_id, lang)[:5])
     stop_line = t("cli.stop_if", lang, symptoms=labels)
     session = run.session
     session.start()
     run.pump()
-    with Live(render(run, lang, name, stop_line), console=console, auto_refresh=False) as live:
+
+    def frame() -> Panel:
+        return render(run, lang, name, stop_line, recording)
+
+    with Live(frame(), console=console, auto_refresh=False) as live:
         while session.status in ("running", "paused"):
             key = keys.read()
             step: Step | None = session.state().step
@@ -184,7 +213,10 @@ def play(
                 elif key in ("\n", "\r") or isinstance(keys, NoKeys):
                     session.next()
             run.pump()
-            live.update(render(run, lang, name, stop_line), refresh=True)
+            if recording is not None:
+                pacer = session.state().pacer
+                recording.pump(pacer.cycle if pacer is not None else None)
+            live.update(frame(), refresh=True)
             if session.status in ("running", "paused"):
                 sleep(TICK_S)
     run.pump()
@@ -215,6 +247,13 @@ def do(
     speed: Annotated[
         float, typer.Option(help="Run the clock N times faster (demos, tests).")
     ] = 1.0,
+    sensor: Annotated[
+        str | None,
+        typer.Option(help="Show live heart data: replay, replay:FILE, simulated, ble[:ADDRESS]."),
+    ] = None,
+    rest: Annotated[
+        bool, typer.Option("--rest/--no-rest", help="1-minute rest measurements before and after.")
+    ] = True,
     lang: LangOption = None,
 ) -> None:
     """Do one exercise, guided step by step; it is saved in your journal as you go."""
@@ -255,12 +294,52 @@ def do(
         calm_before = int(reply) if reply.isdigit() and int(reply) <= 10 else None
     if calm_before is not None:
         run.rate("before", calm_before)
-    with key_reader() as keys:
+    feed = None
+    if sensor is not None:
+
+        def breathing(_: float) -> float | None:
+            # The simulated heart follows the pacer the person sees, when one is running.
+            pacer = run.session.state().pacer if run.session.status == "running" else None
+            return pacer.lung if pacer is not None else None
+
         try:
-            play(run, chosen, console=console, keys=keys, ask=ask_log if person else None)
-        except KeyboardInterrupt:
-            if run.session.status in ("running", "paused"):
-                run.session.abort()
+            with user_errors():
+                feed = BeatFeed(app_.make_sensor(sensor, speed=speed, breathing=breathing))
+                feed.start()
+        except SensorError as error:
+            fail(str(error))
+    recording = None
+    try:
+        if feed is not None and rest:
+            before = app_.open_recording(feed, tags=["rest-before"], session_id=run.session_id)
+            run_recording(before, REST_S, title=t("live.measuring", chosen), console=console)
+            before.finish(stop_sensor=False)
+        if feed is not None:
+            recording = app_.open_recording(feed, tags=["session"], session_id=run.session_id)
+        with key_reader() as keys:
+            try:
+                play(
+                    run,
+                    chosen,
+                    console=console,
+                    keys=keys,
+                    ask=ask_log if person else None,
+                    recording=recording,
+                )
+            except KeyboardInterrupt:
+                if run.session.status in ("running", "paused"):
+                    run.session.abort()
+        if recording is not None:
+            recording.finish(stop_sensor=False)
+        if feed is not None and rest:
+            after = app_.open_recording(feed, tags=["rest-after"], session_id=run.session_id)
+            run_recording(after, REST_S, title=t("live.measuring", chosen), console=console)
+            after.finish(stop_sensor=False)
+    except SensorError as error:
+        Console(stderr=True).print(f"[yellow]warning:[/] {error} (what was received is saved)")
+    finally:
+        if feed is not None:
+            feed.stop()
     status = run.finish()
     if calm_after is None and person:
         reply = Prompt.ask(t("cli.calm_after", chosen), default="", show_default=False)
