@@ -14,8 +14,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
+# Until the web app lands: the example recording's analysis, then one minute of live HRV from
+# the replay sensor (the default when no strap is configured), saved in the journal.
 run: $(STAMP)
 	$(BIN)/vagus hrv --example
+	$(BIN)/vagus measure --minutes 1
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
