@@ -20,7 +20,14 @@ from pathlib import Path
 from typing import Any, Final
 
 from vagus.config import Settings, load_settings
-from vagus.devices import Beat, ReplaySensor, Sensor, SensorError, SimulatedSensor
+from vagus.devices import (
+    Beat,
+    ReplaySensor,
+    Sensor,
+    SensorError,
+    SensorInfo,
+    SimulatedSensor,
+)
 from vagus.formats import FORMATS, Recording, load, write_beats_csv
 from vagus.hrv import HrvReport, Method, Unit, analyze
 from vagus.hrv.streaming import StreamingHrv, Update
@@ -82,6 +89,7 @@ __all__ = [
     "FORMATS",
     "App",
     "AppError",
+    "SensorError",
     "SessionRun",
     "build_app",
     "example_rr_path",
@@ -702,6 +710,12 @@ class App:
             sensor.info.name, now, all_tags, session_id=session_id
         )
         return LiveRecording(self.journal, recording_id, feed)
+
+    def scan_ble(self, timeout_s: float = 5.0) -> list[SensorInfo]:
+        """Bluetooth heart-rate sensors nearby (SensorError when there is no Bluetooth)."""
+        from vagus.devices.ble import scan
+
+        return asyncio.run(scan(timeout_s))
 
     def resonance_rate(self) -> float | None:
         """The person's candidate resonance breathing rate (breaths/min), if assessed."""

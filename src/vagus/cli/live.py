@@ -6,7 +6,6 @@ Sensors: ``--sensor replay`` (the default: a real recording that ships with vagu
 
 from __future__ import annotations
 
-import asyncio
 import json
 import math
 import sys
@@ -21,9 +20,8 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from vagus.app import RESONANCE_EXHALE_RATIO, LiveRecording
+from vagus.app import RESONANCE_EXHALE_RATIO, LiveRecording, SensorError
 from vagus.cli._base import LangOption, app, fail, language, open_app, user_errors
-from vagus.devices import SensorError
 from vagus.hrv import power_spectrum
 from vagus.hrv.streaming import Update
 from vagus.program import BreathPattern, phase_at, t
@@ -144,10 +142,8 @@ def devices(
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """List Bluetooth heart-rate sensors nearby (any strap with the Heart Rate service)."""
-    from vagus.devices.ble import scan
-
     try:
-        found = asyncio.run(scan(timeout))
+        found = open_app().scan_ble(timeout)
     except SensorError as error:
         fail(str(error))
     rows = [{"name": f.name, "address": f.address} for f in found]

@@ -28,11 +28,10 @@ from rich.prompt import Prompt
 from rich.table import Table
 from rich.text import Text
 
-from vagus.app import BeatFeed, LiveRecording, SessionRun
+from vagus.app import BeatFeed, LiveRecording, SensorError, SessionRun
 from vagus.cli._base import LangOption, app, fail, interactive, language, open_app, user_errors
 from vagus.cli.live import run_recording
 from vagus.cli.program import _pick, show_safety
-from vagus.devices import SensorError
 from vagus.hrv.streaming import Update
 from vagus.program import EXERCISE_IDS, Lang, Step, cue_text, load_catalog, t
 from vagus.program.exercises import LogField

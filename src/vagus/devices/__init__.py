@@ -5,6 +5,8 @@ and is tested without Bluetooth.
 """
 
 from vagus.devices._sensor import Beat, Sensor, SensorError, SensorInfo, SensorKind
+from vagus.devices.ble import BleHeartRateSensor, BleSensorError
+from vagus.devices.ble import scan as scan_ble
 from vagus.devices.replay import ReplaySensor
 from vagus.devices.simulated import (
     ARTIFACT_KINDS,
@@ -20,6 +22,8 @@ __all__ = [
     "ARTIFACT_KINDS",
     "ArtifactKind",
     "Beat",
+    "BleHeartRateSensor",
+    "BleSensorError",
     "Breathing",
     "ReplaySensor",
     "Sensor",
@@ -28,6 +32,7 @@ __all__ = [
     "SensorKind",
     "SimulatedRr",
     "SimulatedSensor",
+    "scan_ble",
     "simulate_rr",
     "sine_breathing",
 ]

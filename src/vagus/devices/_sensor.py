@@ -32,9 +32,11 @@ class Beat:
     hr_bpm : float or None
         The heart rate the sensor reported with it, if any.
     gap_before : bool
-        True when data was lost just before this beat (a drop, a reconnect, a packet without
-        RR): the interval before it is not continuous with the previous beat, and streaming
-        HRV must not take a successive difference across it.
+        True when data was lost just before this beat (a drop, a reconnect, lost skin contact,
+        or more wall-clock time since the last beat than its RR values account for): the
+        interval before it is not continuous with the previous beat, and streaming HRV must not
+        take a successive difference across it. A packet with a heart rate but no RR is not by
+        itself a gap: below 60 bpm a strap sends such packets between beats.
     """
 
     t_s: float
