@@ -34,21 +34,15 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Final, Literal
 
+from vagus.program.catalog import EXERCISE_IDS as CATALOG_EXERCISE_IDS
 from vagus.program.i18n import LANGS, Lang
 from vagus.program.pacer import PHASES, BreathPattern, Phase, to_ms
 from vagus.program.session import Step
 
 ParamValue = int | float | str
 
-EXERCISE_IDS: Final[tuple[str, ...]] = (
-    "breathing",
-    "cold-water",
-    "humming",
-    "neck",
-    "laughter",
-    "meditation",
-    "activity",
-)
+# The exercise ids are declared once, with the catalog; the step programs cover exactly them.
+EXERCISE_IDS: Final[tuple[str, ...]] = CATALOG_EXERCISE_IDS
 
 #: Cue shown with each phase of the breathing pacer.
 PHASE_CUES: Final[Mapping[Phase, str]] = {p: f"pacer.{p}" for p in PHASES}
