@@ -376,7 +376,7 @@ class LiveRecording:
         updates = []
         for beat in beats:
             update = self.stream.add(
-                beat.rr_ms, gap_before=beat.gap_before, breath_cycle=breath_cycle
+                beat.rr_ms, t_s=beat.t_s, gap_before=beat.gap_before, breath_cycle=breath_cycle
             )
             updates.append(update)
             self.t_s += beat.rr_ms / 1000.0

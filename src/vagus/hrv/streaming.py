@@ -11,11 +11,14 @@ Heart rate
     the breath-by-breath swing (RSA) is what a slow-breathing exercise trains and an average
     would flatten it.
 Rolling RMSSD and ln RMSSD
-    Over the accepted beats of the last ``window_s`` seconds (60 s by default: the shortest
-    recording for which ultra-short RMSSD agrees with the 5-minute value, Munoz et al. 2015,
-    PLoS One 10(9):e0138921). A successive difference is taken only between two accepted beats
-    that follow each other directly: never across a gap, a rejected beat or a taken-back beat.
-    O(1) amortised per beat: a deque of squared differences with running sums.
+    Over the accepted beats of the last ``window_s`` seconds (60 s by default). RMSSD is the
+    time-domain index that holds up best in short recordings: in 3,387 adults its agreement
+    with 4-5 min recordings was already r = 0.85 from 10 s, and 0.99 from 120 s (Munoz et al.
+    2015, PLoS One 10(9):e0138921); 60 s is the usual ultra-short compromise between a steady
+    value and one that follows an exercise within a minute. A successive difference is taken
+    only between two accepted beats that follow each other directly: never across a gap, a
+    rejected beat or a taken-back beat. O(1) amortised per beat: a deque of squared
+    differences with running sums.
 RSA per breath
     The caller passes the pacer's cycle number with each beat (``breath_cycle``, from
     ``vagus.program.pacer.phase_at(...).cycle``). When the number changes, the breath that just
@@ -26,7 +29,8 @@ RSA per breath
     breath (Lehrer, Vaschillo & Vaschillo 2000, Appl Psychophysiol Biofeedback 25(3):177-191).
 Coherence ratio
     HeartMath's published description (McCraty, Atkinson, Tomasino & Bradley 2009, "The
-    coherent heart", Integral Review 5(2):10-115; McCraty et al. 2006): the spectrum of the last
+    coherent heart", Integral Review 5(2):10-115, first published as HeartMath Research Center
+    publication 06-022 in 2006): the spectrum of the last
     64 s of RR, updated every 5 s; the highest peak in 0.04-0.26 Hz; the power in a 0.030 Hz
     window centred on it (peak power); the coherence ratio is peak power / (total power - peak
     power). HeartMath's own coherence *score* is proprietary (they say so) and is not this
@@ -143,8 +147,8 @@ REJECT_REASONS: Final[tuple[RejectReason, ...]] = (
 )
 
 # --- Coherence, McCraty et al. 2009 ---------------------------------------------------------------
-#: Where the coherence peak is searched: 0.04-0.26 Hz (McCraty et al. 2009: the range in which
-#: heart rhythms entrain with breathing, about 2.4-15.6 breaths per minute).
+#: Where the coherence peak is searched: 0.04-0.26 Hz, McCraty et al.'s coherence range (2.4 to
+#: 15.6 cycles per minute; slow breathing at 6 per minute puts its peak at 0.1 Hz).
 COHERENCE_BAND_HZ: Final[tuple[float, float]] = (0.04, 0.26)
 #: Width of the window, centred on the peak, whose power is the peak power (McCraty et al. 2009).
 COHERENCE_PEAK_WIDTH_HZ: Final[float] = 0.030
@@ -390,13 +394,15 @@ class Update:
     reason : str or None
         Why it was rejected: one of :data:`REJECT_REASONS`; None when accepted.
     retracted_previous : bool
-        True when this beat showed the previous, accepted beat to be the first of an ectopic
-        pair: that beat was taken back out of RMSSD, coherence and RSA and counted as rejected.
+        True when this beat showed the previous, accepted beat to be an artifact (a spike, the
+        first beat of a premature pair, or the first half of a split interval): that beat was
+        taken back out of RMSSD, coherence and RSA and counted as rejected.
     heart_rate_bpm : float or None
         Instantaneous heart rate, ``60000 / RR`` of the last accepted beat, in beats per minute.
     rmssd_ms : float or None
         RMSSD in ms of the successive differences between accepted beats in the last
-        ``window_s`` seconds (both beats of a difference inside the window); None without one.
+        ``window_s`` seconds (both beats of a difference inside the window; a difference in
+        doubt waits one beat, see the module docstring); None without one.
     ln_rmssd : float or None
         Natural logarithm of ``rmssd_ms`` (ms); None when RMSSD is None or 0.
     rsa_bpm : float or None
@@ -549,8 +555,10 @@ class StreamingHrv:
     Notes
     -----
     Cost per beat is O(1) amortised: running sums for RMSSD, sorted windows of fixed size for
-    the thresholds, a deque of the last ``coherence_window_s`` of beats; the spectrum (an FFT of
-    2000 points) runs once per ``coherence_every_s``. Not thread-safe: one stream per sensor.
+    the thresholds, a buffer of the last ``coherence_window_s`` of beats; the spectrum (a DFT of
+    128 samples on 402 bins) runs once per ``coherence_every_s``. Measured on a 1-hour series
+    (benchmarks/streaming.py): about 25 us per beat, 100-150 us at a coherence update. Not
+    thread-safe: one stream per sensor.
 
     Examples
     --------
