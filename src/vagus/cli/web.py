@@ -1,0 +1,76 @@
+"""``vagus serve``: the web app on this machine, with uvicorn.
+
+It listens on localhost by default. Binding another address lets other machines reach the
+journal, which holds health data, so that prints a warning first.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Annotated, Final
+
+import typer
+from rich.console import Console
+
+from vagus.cli._base import app, fail, open_app
+
+#: Addresses that only this machine can reach.
+LOCAL_HOSTS: Final = frozenset({"localhost", "127.0.0.1", "::1"})
+DEFAULT_HOST: Final = "127.0.0.1"
+DEFAULT_PORT: Final = 8000
+
+
+def is_local(host: str) -> bool:
+    """True for loopback addresses and ``localhost``.
+
+    >>> is_local("127.0.0.1"), is_local("::1"), is_local("0.0.0.0"), is_local("192.168.1.5")
+    (True, True, False, False)
+    """
+    if host in LOCAL_HOSTS:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def address(host: str, port: int) -> str:
+    """The URL to open in a browser.
+
+    >>> address("127.0.0.1", 8000), address("::1", 8080)
+    ('http://127.0.0.1:8000/', 'http://[::1]:8080/')
+    """
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}/"
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = DEFAULT_HOST,
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = DEFAULT_PORT,
+    sensor: Annotated[
+        str | None,
+        typer.Option(help="replay, replay:FILE, simulated or ble[:ADDRESS] (default: setting)."),
+    ] = None,
+) -> None:
+    """Start the web app (FastAPI + uvicorn) and print its address."""
+    import uvicorn
+
+    from vagus.web import create_app
+
+    vagus = open_app()
+    if sensor is not None:
+        try:
+            vagus.make_sensor(sensor)  # checks the spec now; the live view connects later
+        except ValueError as error:
+            fail(str(error))
+        vagus.settings = vagus.settings.model_copy(update={"sensor": sensor})
+    console = Console(stderr=True)
+    if not is_local(host):
+        console.print(
+            f"[bold yellow]warning:[/] listening on {host}: other machines on the network can "
+            "reach your journal, which holds health data. Use 127.0.0.1 unless you are sure.",
+            highlight=False,
+        )
+    console.print(f"vagus is running at {address(host, port)}  (Ctrl+C stops it)", highlight=False)
+    uvicorn.run(create_app(vagus), host=host, port=port, log_level="warning")

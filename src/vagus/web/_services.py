@@ -1,0 +1,406 @@
+"""Thin services the web needs on top of :class:`vagus.app.App`, and their JSON shapes.
+
+Everything here calls the app (and through it the journal) or the pure ``vagus.program`` and
+``vagus.hrv``; the pages and the JSON API both use these functions, so a page and its JSON twin
+always agree. The session-recording helpers (:func:`record_step`, :func:`finish_session`) and the
+preferences (:func:`get_prefs`, :func:`set_prefs`) belong in ``app.py`` in the long run: the
+browser player drives a session step by step, where the CLI drives a ``SessionRun``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tempfile
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager, suppress
+from datetime import datetime
+from pathlib import Path, PurePath
+from typing import Any, Final
+
+from vagus.app import SETTING_LIVE_SESSIONS, App
+from vagus.hrv import INDICES, HrvReport
+from vagus.program import (
+    EXERCISE_IDS,
+    BreathPattern,
+    Lang,
+    ScreeningResult,
+    Step,
+    TodayPlan,
+    build_steps,
+    cue_text,
+    load_catalog,
+    param_specs,
+    validate_params,
+)
+
+#: Journal setting that holds the web's preferences (language, pacer defaults).
+SETTING_WEB_PREFS: Final = "web_prefs"
+#: The breathing parameters the pacer defaults may set (``vagus.program.exercises``).
+PACER_KEYS: Final[tuple[str, ...]] = ("inhale_s", "exhale_s", "hold_in_s", "hold_out_s")
+#: The words that confirm "delete everything" (as ``vagus forget`` asks).
+DELETE_WORDS: Final[Mapping[Lang, str]] = {"en": "DELETE", "nb": "SLETT"}
+#: Largest upload read, in bytes: an Apple Health export of several years is a few hundred MB;
+#: larger files are refused before they fill the disk.
+MAX_UPLOAD_BYTES: Final = 512 * 1024 * 1024
+#: Step outcomes the browser may report (``vagus.program.session.Outcome``).
+STEP_OUTCOMES: Final[tuple[str, ...]] = ("completed", "skipped", "aborted")
+
+
+class WebError(Exception):
+    """A user error: the HTTP status, one message, and the field it is about."""
+
+    def __init__(self, status: int, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.field = field
+
+
+@contextmanager
+def user_errors(status: int = 400) -> Iterator[None]:
+    """Turn the core's ValueErrors (a bad field, a bad file) into a :class:`WebError`.
+
+    The core checks before it writes (each journal call is one transaction), so a refused
+    request changes nothing.
+    """
+    try:
+        yield
+    except WebError:
+        raise
+    except ValueError as error:
+        raise WebError(status, str(error), getattr(error, "field", None)) from None
+
+
+# --- preferences ----------------------------------------------------------------------------
+
+
+def get_prefs(app: App) -> dict[str, Any]:
+    """``{"lang": "nb"|"en"|None, "pacer": {inhale_s, exhale_s, hold_in_s, hold_out_s}}``.
+
+    The pacer holds the breathing exercise's defaults until the person sets their own.
+    """
+    stored = dict(app.journal.get_setting(SETTING_WEB_PREFS, {}) or {})
+    defaults = {spec.name: spec.default for spec in param_specs("breathing")}
+    pacer = {key: float(stored.get("pacer", {}).get(key, defaults[key])) for key in PACER_KEYS}
+    return {"lang": stored.get("lang"), "pacer": pacer, "pacer_set": "pacer" in stored}
+
+
+def set_prefs(
+    app: App, *, lang: Lang | None = None, pacer: Mapping[str, float] | None = None
+) -> dict[str, Any]:
+    """Validate and store the language and/or pacer defaults; nothing is stored if one is bad.
+
+    Raises
+    ------
+    ValueError
+        Naming the bad pacer field (a breath outside 3-12 a minute, a length out of range).
+    """
+    stored = dict(app.journal.get_setting(SETTING_WEB_PREFS, {}) or {})
+    if pacer is not None:
+        clean = validate_params("breathing", dict(pacer))
+        BreathPattern(**{key: float(clean[key]) for key in PACER_KEYS})
+        stored["pacer"] = {key: float(clean[key]) for key in PACER_KEYS}
+    if lang is not None:
+        stored["lang"] = lang
+    app.journal.set_setting(SETTING_WEB_PREFS, stored)
+    return get_prefs(app)
+
+
+# --- program ----------------------------------------------------------------------------------
+
+
+def check_exercise(exercise_id: str) -> None:
+    """404 for an exercise id that is not one of the seven."""
+    if exercise_id not in EXERCISE_IDS:
+        raise WebError(
+            404,
+            f"exercise_id: unknown exercise {exercise_id!r}; expected one of "
+            f"{', '.join(EXERCISE_IDS)}",
+            "exercise_id",
+        )
+
+
+def exercise_json(exercise_id: str, lang: Lang) -> dict[str, Any]:
+    """The exercise in ``lang`` with its parameters (name, default, bounds, unit, help)."""
+    check_exercise(exercise_id)
+    out = dict(load_catalog().exercise(exercise_id).to_dict(lang))
+    out["params"] = [
+        {
+            "name": spec.name,
+            "default": spec.default,
+            "min": spec.min,
+            "max": spec.max,
+            "unit": spec.unit,
+            "choices": list(spec.choices),
+            "integer": spec.integer,
+            "help": spec.help(lang),
+        }
+        for spec in param_specs(exercise_id)
+    ]
+    return out
+
+
+def jsonable(value: object, lang: Lang) -> object:
+    """Dataclasses, mappings and tuples as JSON; a ``label`` cue id gains its ``text``."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        data = {f.name: jsonable(getattr(value, f.name), lang) for f in dataclasses.fields(value)}
+        label = data.get("label")
+        if isinstance(label, str):
+            with suppress(KeyError, ValueError):
+                data["text"] = cue_text(label, lang)
+        return data
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v, lang) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v, lang) for v in value]
+    if isinstance(value, set | frozenset):
+        return sorted(jsonable(v, lang) for v in value)  # type: ignore[type-var]
+    return value
+
+
+def pattern_json(pattern: BreathPattern) -> dict[str, float]:
+    """The pacer's pattern: seconds of each phase, the cycle, and breaths a minute."""
+    return {
+        "inhale_s": pattern.inhale_s,
+        "hold_in_s": pattern.hold_in_s,
+        "exhale_s": pattern.exhale_s,
+        "hold_out_s": pattern.hold_out_s,
+        "cycle_s": pattern.cycle_s,
+        "breaths_per_min": 60.0 / pattern.cycle_s,
+    }
+
+
+def step_json(step: Step, lang: Lang) -> dict[str, Any]:
+    """A step for the browser player: id, kind, seconds (None: until the person continues),
+    the cue in ``lang``, the pacer pattern (None when there is no pacer), round and data."""
+    return {
+        "id": step.id,
+        "kind": step.kind,
+        "duration_s": step.duration_s,
+        "cue": step.cue,
+        "text": cue_text(step.cue, lang),
+        "pattern": None if step.pattern is None else pattern_json(step.pattern),
+        "round": step.round,
+        "data": jsonable(dict(step.data), lang),
+    }
+
+
+def plan_json(plan: TodayPlan, lang: Lang) -> dict[str, Any]:
+    """Today's plan in ``lang``: every item with its dose and its one-line reason."""
+
+    def item(i: Any) -> dict[str, Any]:
+        return {
+            "exercise_id": i.exercise_id,
+            "name": load_catalog().exercise(i.exercise_id).text("name", lang),
+            "dose": i.dose,
+            "unit": i.unit,
+            "status": i.status,
+            "screening": i.screening,
+            "params": i.params(),
+            "reason": i.reason(lang),
+        }
+
+    return {
+        "day": plan.day.isoformat(),
+        "mode": plan.mode,
+        "items": [item(i) for i in plan.items],
+        "pending": [item(i) for i in plan.pending],
+        "excluded": [item(i) for i in plan.excluded],
+        "notices": [n(lang) for n in plan.notices],
+    }
+
+
+def screening_json(result: ScreeningResult, lang: Lang) -> dict[str, Any]:
+    """The screening result with each exercise's status and its reasons in ``lang``."""
+    reasons = result.reasons_text(lang)
+    catalog = load_catalog()
+    return {
+        "yes": list(result.yes),
+        "exercises": [
+            {
+                "exercise_id": ex,
+                "name": catalog.exercise(ex).text("name", lang),
+                "status": item.status,
+                "reasons": reasons.get(ex, []),
+            }
+            for ex, item in result.exercises.items()
+        ],
+    }
+
+
+def today_json(app: App, lang: Lang) -> dict[str, Any]:
+    """What the today page shows: the plan, whether the person checked in today, the last
+    measurement, and whether the health questions were answered."""
+    plan = app.today_plan()
+    today = app.now().astimezone().date()
+    last_checkin = app.history(["checkin"], limit=1)
+    checked_in = bool(last_checkin) and (
+        datetime.fromisoformat(last_checkin[0]["started_at"]).astimezone().date() == today
+    )
+    measurements = app.history(["measurement"], limit=1)
+    return {
+        "plan": plan_json(plan, lang),
+        "screened": app.journal.latest_screening() is not None,
+        "checked_in_today": checked_in,
+        "last_measurement": measurements[0] if measurements else None,
+    }
+
+
+# --- sessions recorded by the browser ----------------------------------------------------
+
+
+def start_session(
+    app: App, exercise_id: str, params: Mapping[str, Any], lang: Lang
+) -> dict[str, Any]:
+    """Open a session in the journal and return its id and steps for the browser player.
+
+    A breathing session without its own pattern uses the person's pacer defaults when they
+    set some (else the app's: their resonance rate, else 4 s in / 8 s out).
+    """
+    check_exercise(exercise_id)
+    chosen = dict(params)
+    prefs = get_prefs(app)
+    if exercise_id == "breathing" and prefs["pacer_set"] and not set(PACER_KEYS) & set(chosen):
+        chosen |= prefs["pacer"]
+    with user_errors():
+        run = app.start_session(exercise_id, chosen)
+    steps = [step_json(step, lang) for step in run.steps]
+    return {
+        "id": run.session_id,
+        "exercise_id": exercise_id,
+        "params": run.params,
+        "steps": steps,
+        "total_s": sum(s["duration_s"] or 0.0 for s in steps),
+    }
+
+
+def get_session(app: App, session_id: int) -> dict[str, Any]:
+    """A session as the journal stores it (404 when there is none)."""
+    try:
+        return app.journal.session(session_id)
+    except ValueError:  # the journal's error for an unknown id
+        raise WebError(404, f"session_id: no session {session_id}", "session_id") from None
+
+
+def record_step(app: App, session_id: int, event: Mapping[str, Any]) -> dict[str, Any]:
+    """Store one ended step the browser reports; the step must be one of the session's own.
+
+    ``event`` has ``step_id``, ``kind``, ``started_at``, ``ended_at`` (aware datetimes),
+    ``active_s`` (seconds, pauses excluded) and ``outcome`` (completed, skipped, aborted).
+    """
+    session = get_session(app, session_id)
+    with user_errors():
+        steps = {s.id: s for s in build_steps(session["exercise_id"], **session["params"])}
+    step = steps.get(event["step_id"])
+    if step is None:
+        raise WebError(
+            400,
+            f"step_id: {event['step_id']!r} is not a step of this {session['exercise_id']} "
+            f"session; expected one of {', '.join(steps)}",
+            "step_id",
+        )
+    if event["kind"] != step.kind:
+        raise WebError(
+            400, f"kind: step {step.id!r} is a {step.kind!r} step, got {event['kind']!r}", "kind"
+        )
+    if any(s["step_id"] == step.id for s in session["steps"]):
+        raise WebError(409, f"step_id: step {step.id!r} is already recorded", "step_id")
+    with user_errors():
+        row = app.journal.record_step(
+            session_id,
+            step.id,
+            step.kind,
+            event["started_at"],
+            event["ended_at"],
+            event["active_s"],
+            event["outcome"],
+        )
+    return {"id": row, "session_id": session_id, "step_id": step.id}
+
+
+def finish_session(app: App, session_id: int, status: str) -> dict[str, Any]:
+    """Close a running session (completed, stopped or aborted) and forget its live marker."""
+    get_session(app, session_id)
+    with user_errors():
+        app.journal.finish_session(session_id, status)  # type: ignore[arg-type]
+    live = dict(app.journal.get_setting(SETTING_LIVE_SESSIONS, {}) or {})
+    if live.pop(str(session_id), None) is not None:
+        app.journal.set_setting(SETTING_LIVE_SESSIONS, live)
+    return get_session(app, session_id)
+
+
+def rate_session(app: App, session_id: int, moment: str, calm: int) -> dict[str, Any]:
+    """A 0-10 calm rating before or after a session (one of each)."""
+    get_session(app, session_id)
+    with user_errors():
+        row = app.journal.add_rating(session_id, moment, calm)  # type: ignore[arg-type]
+    return {"id": row, "session_id": session_id, "moment": moment, "calm": calm}
+
+
+# --- HRV ------------------------------------------------------------------------------------
+
+
+def analyze_upload(app: App, filename: str, data: bytes) -> HrvReport:
+    """Analyse an uploaded recording of any format ``vagus.formats`` reads.
+
+    The bytes go to a private temporary folder under their own base name (the name's suffix
+    helps EDF, WFDB and zip files) and are deleted afterwards; nothing is stored.
+
+    Raises
+    ------
+    WebError
+        400 with the reader's message (``RrDataError``) when the file is not usable.
+    """
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise WebError(413, f"file: larger than {MAX_UPLOAD_BYTES // 2**20} MB", "file")
+    if not data:
+        raise WebError(400, "file: the file is empty", "file")
+    name = PurePath(filename or "upload.txt").name or "upload.txt"
+    with tempfile.TemporaryDirectory(prefix="vagus-upload-") as folder:
+        path = Path(folder) / name
+        path.write_bytes(data)
+        with user_errors():
+            report = app.analyze_file(path)
+    return report
+
+
+def index_rows(indices: Mapping[str, float | None], lang: Lang) -> list[dict[str, Any]]:
+    """One row per registered index (``vagus.hrv.INDICES``): name, label, domain, value, unit,
+    one-line meaning and reference, in the registry's order."""
+    return [
+        {
+            "name": index.name,
+            "label": index.label,
+            "domain": index.domain,
+            "value": indices.get(index.name),
+            "unit": index.unit,
+            "meaning": index.meaning(lang),
+            "reference": index.reference,
+        }
+        for index in INDICES
+    ]
+
+
+def report_json(report: HrvReport, lang: Lang) -> dict[str, Any]:
+    """The analysis (the shape of ``vagus hrv --json``), the NN series and the index table."""
+    out = report.to_dict()
+    out["nn_ms"] = [float(x) for x in report.nn_ms]
+    out["table"] = index_rows(report.indices, lang)
+    return out
+
+
+def measurement_json(app: App, recording_id: int, lang: Lang) -> dict[str, Any]:
+    """One stored measurement: the entry with its stored analysis, its RR and the index table."""
+    try:
+        entry = app.journal.recording(recording_id)
+    except ValueError:  # the journal's error for an unknown id
+        raise WebError(404, f"id: no measurement {recording_id}", "id") from None
+    rr = app.journal.recording_rr(recording_id)
+    analysis = entry.get("analysis")
+    indices = analysis.get("indices", {}) if isinstance(analysis, Mapping) else {}
+    return entry | {"rr_ms": rr, "table": index_rows(indices, lang)}
+
+
+def count_imported(counts: Mapping[str, int]) -> int:
+    """Entries in an import's counts, beats not counted (they belong to their measurement)."""
+    return sum(n for name, n in counts.items() if name != "beats")

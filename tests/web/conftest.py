@@ -1,0 +1,47 @@
+"""Web fixtures: a server around a fresh app and journal (SQLite in a temporary home)."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from vagus.app import App, build_app
+from vagus.web import create_app
+from vagus.web._csrf import CSRF_COOKIE, CSRF_HEADER
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")  # starlette's notice about httpx's future
+    from fastapi.testclient import TestClient
+
+
+@pytest.fixture
+def vagus_app(tmp_path: Path) -> Iterator[App]:
+    app = build_app(env={"VAGUS_HOME": str(tmp_path / "home"), "VAGUS_LANG": "en"})
+    yield app
+    app.close()
+
+
+@pytest.fixture
+def client(vagus_app: App) -> Iterator[TestClient]:
+    """An in-process client that has loaded a page, so it holds the CSRF cookie."""
+    with TestClient(create_app(vagus_app)) as test_client:
+        test_client.get("/api/settings")
+        token = test_client.cookies.get(CSRF_COOKIE)
+        assert token
+        test_client.headers[CSRF_HEADER] = token
+        yield test_client
+
+
+@pytest.fixture
+def bare(vagus_app: App) -> Iterator[TestClient]:
+    """A client without the CSRF header (a cross-site attacker's view)."""
+    with TestClient(create_app(vagus_app)) as test_client:
+        yield test_client
+
+
+def counts(app: App) -> dict[str, int]:
+    """Rows per journal table: a refused request must leave these unchanged."""
+    return app.journal.counts()
