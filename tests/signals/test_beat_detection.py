@@ -212,6 +212,20 @@ def test_any_finite_values(signal: FloatArray, ecg_fs: float, ppg_fs: float) -> 
     run_both(signal, ecg_fs, ppg_fs)
 
 
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    signal=hnp.arrays(
+        np.float64,
+        st.integers(300, 1200),
+        elements=st.floats(width=64),  # NaN and infinities too: gaps, not errors
+    ),
+    ecg_fs=st.floats(100.0, 400.0),
+    ppg_fs=st.floats(20.0, 400.0),
+)
+def test_any_values_with_gaps(signal: FloatArray, ecg_fs: float, ppg_fs: float) -> None:
+    run_both(signal, ecg_fs, ppg_fs)
+
+
 @st.composite
 def shaped_signals(draw: st.DrawFn) -> tuple[FloatArray, float, float]:
     """Longer signals with structure (spike trains, sines, steps, noise, held values, gaps), at

@@ -166,8 +166,9 @@ def detect_ecg_beats(
         _noise_check(x, finite, fs, scale, quality)
     starts, stops = quality.unusable(MARGIN_S, MIN_SEGMENT_S)
 
-    beats = _detect(x, fs, scale, starts, stops)
-    windows, beats = _beat_windows(x, fs, scale, beats)
+    # scale is 0 only when every finite sample is 0: all flat, nothing to detect.
+    beats = _detect(x, fs, scale, starts, stops) if scale > 0.0 else np.zeros(0, dtype=np.intp)
+    windows, beats = _beat_windows(x, fs, scale or 1.0, beats)
     if beats.size and _dominant_polarity(windows) < 0:
         # sleepecg marks the top of the band-passed QRS, which in an inverted lead is not the
         # main deflection (on record 100 upside down: 28 ms early). Detect again on the signal

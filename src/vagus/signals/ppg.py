@@ -20,8 +20,10 @@ On each usable stretch (quality as for ECG, without the ECG-specific noise check
 The quality checks: not-a-number samples, a flat line (the same value for >= 1 s; the pyphysio
 recording at 2048 Hz holds a value for at most 40 ms) and clipping (>= 100 ms at the recording's
 own minimum or maximum: a saturated sensor; a smooth pulse passes its top in well under that).
-Unusable stretches are widened by 300 ms (about half a pulse wave) and usable stretches shorter
-than 3 s between them are joined in.
+Unusable stretches are widened by 300 ms (about half a pulse wave), usable stretches shorter
+than 3 s between them are joined in (they hold at most a couple of intervals, and the filter and
+the 667 ms beat window need room), and peaks within 300 ms of either end of the recording are
+dropped (often a cut-off wave: at the end, the dicrotic wave of the last pulse).
 
 Every result warns that PPG-derived HRV is pulse-rate variability: the pulse wave reaches the
 finger or wrist after a transit time that itself varies with breathing and blood pressure, so at
@@ -113,7 +115,8 @@ def detect_ppg_beats(
 
     found_peaks: list[IntArray] = []
     found_offsets: list[FloatArray] = []
-    for low, high in usable_segments(starts, stops, x.size):
+    # scale is 0 only when every finite sample is 0: all flat, nothing to detect.
+    for low, high in usable_segments(starts, stops, x.size) if scale > 0.0 else []:
         peaks, offsets = _elgendi(x[low:high] / scale, fs)
         found_peaks.append(peaks + low)
         found_offsets.append(offsets)
