@@ -35,6 +35,7 @@ test: lint typecheck unit
 bench: $(STAMP)
 	$(BIN)/python benchmarks/hrv_vs_neurokit2.py
 	$(BIN)/python benchmarks/streaming.py
+	$(BIN)/python benchmarks/ecg_vs_peers.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
