@@ -20,21 +20,17 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMB
     os.environ.setdefault(_var, "1")
 
 import argparse
-import gc
 import platform
 import resource
-import signal
 import subprocess
 import sys
 import time
-import tracemalloc
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
+from _measure import Run, fmt_mb, measure
 from vagus.hrv import analyze
 
 PEER_LIMIT_S = 120.0
@@ -53,60 +49,6 @@ def synthetic_rr(duration_s: float, seed: int = 2026) -> np.ndarray:
     rr = 880.0 + day_night + walk + rhythms + rng.normal(0.0, 15.0, n)
     rr = rr[np.cumsum(rr) <= duration_s * 1000.0]
     return np.clip(rr, 450.0, 1500.0)
-
-
-@dataclass
-class Run:
-    seconds: float | None
-    peak_mb: float | None
-    note: str = ""
-
-
-class _TimeoutError(Exception):
-    pass
-
-
-def _alarm(signum: int, frame: Any) -> None:
-    raise _TimeoutError
-
-
-def _call(fn: Callable[[], object], limit_s: float | None) -> str:
-    """Run ``fn`` under an optional time limit; '' when it finished, else why not."""
-    if limit_s is not None:
-        signal.signal(signal.SIGALRM, _alarm)
-        signal.setitimer(signal.ITIMER_REAL, limit_s)
-    try:
-        fn()
-    except _TimeoutError:
-        return f"> {limit_s:.0f} s (stopped)"
-    except MemoryError:
-        return "MemoryError"
-    finally:
-        if limit_s is not None:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-    return ""
-
-
-def measure(fn: Callable[[], object], *, repeat: int = 1, limit_s: float | None = None) -> Run:
-    """Best wall time of ``repeat`` plain calls, then the tracemalloc peak of one more call.
-
-    Time and memory are measured in separate calls because tracemalloc's allocation hooks slow
-    numpy-heavy code several-fold.
-    """
-    best = float("inf")
-    for _ in range(repeat):
-        gc.collect()
-        start = time.perf_counter()
-        failed = _call(fn, limit_s)
-        if failed:
-            return Run(None, None, failed)
-        best = min(best, time.perf_counter() - start)
-    gc.collect()
-    tracemalloc.start()
-    failed = _call(fn, limit_s)
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
-    return Run(best, None if failed else peak / 2**20, failed)
 
 
 def neurokit2_steps(rr: np.ndarray) -> dict[str, Callable[[], object]]:
@@ -129,10 +71,6 @@ def fmt_s(run: Run) -> str:
     if run.seconds is None:
         return run.note
     return f"{run.seconds * 1000:.1f} ms" if run.seconds < 1 else f"{run.seconds:.2f} s"
-
-
-def fmt_mb(run: Run) -> str:
-    return "-" if run.peak_mb is None else f"{run.peak_mb:.0f} MB"
 
 
 def rss_report() -> None:
