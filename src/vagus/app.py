@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from importlib import resources
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from vagus.config import Settings, load_settings
 from vagus.devices import (
@@ -29,8 +29,6 @@ from vagus.devices import (
     SimulatedSensor,
 )
 from vagus.formats import FORMATS, Recording, load, write_beats_csv
-from vagus.hrv import HrvReport, Method, Unit, analyze
-from vagus.hrv.streaming import StreamingHrv, Update
 from vagus.journal import Journal, read_export, write_export
 from vagus.program import (
     EXERCISE_IDS,
@@ -60,6 +58,10 @@ from vagus.program.plan import (
     load_rules,
     parse_rules,
 )
+
+if TYPE_CHECKING:
+    from vagus.hrv import HrvReport, Method, Unit
+    from vagus.hrv.streaming import StreamingHrv, Update
 
 #: The example recording that ships with the package (see its header for source and licence).
 EXAMPLE_RR_FILE: Final = "example_rr.txt"
@@ -352,6 +354,12 @@ class BeatFeed:
             self.error = error
 
 
+def _streaming_hrv() -> StreamingHrv:
+    from vagus.hrv.streaming import StreamingHrv
+
+    return StreamingHrv()
+
+
 @dataclass
 class LiveRecording:
     """A recording in progress: every beat is written to the journal as it arrives.
@@ -362,7 +370,7 @@ class LiveRecording:
     journal: Journal
     recording_id: int
     feed: BeatFeed
-    stream: StreamingHrv = field(default_factory=StreamingHrv)
+    stream: StreamingHrv = field(default_factory=lambda: _streaming_hrv())
     last: Update | None = None
     #: Seconds of beats received in this recording (the sum of their RR intervals).
     t_s: float = 0.0
@@ -389,6 +397,8 @@ class LiveRecording:
             self.feed.stop()
         self.pump()
         rr = self.journal.recording_rr(self.recording_id)
+        from vagus.hrv import analyze
+
         report = analyze(rr) if rr else None
         self.journal.finish_recording(
             self.recording_id, analysis=report.to_dict() if report is not None else None
@@ -472,6 +482,8 @@ class App:
             path, unit=unit, column=column, channel=channel, format=format
         )
         rr, file_warnings = recording.beats()
+        from vagus.hrv import analyze  # scipy loads here, not when the CLI starts
+
         report = analyze(rr, method=method, correct=correct)
         return replace(report, warnings=[*file_warnings, *report.warnings])
 

@@ -6,7 +6,7 @@ import json
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.columns import Columns
@@ -15,7 +15,10 @@ from rich.table import Table
 
 from vagus.app import FORMATS, example_rr_path, write_beats_csv
 from vagus.cli._base import app, fail, open_app
-from vagus.hrv import DOMAINS, INDICES, HrvReport, Index, RrDataError, indices_of
+from vagus.hrv import DOMAINS, INDICES, Index, RrDataError, indices_of
+
+if TYPE_CHECKING:
+    from vagus.hrv import HrvReport
 
 _EXPLAIN_MIN_WIDTH = 120
 _DOMAIN_TITLES = {"time": "Time domain", "frequency": "Frequency domain", "nonlinear": "Nonlinear"}

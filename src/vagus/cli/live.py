@@ -10,7 +10,7 @@ import json
 import math
 import sys
 import time
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import numpy as np
 import typer
@@ -22,9 +22,10 @@ from rich.text import Text
 
 from vagus.app import RESONANCE_EXHALE_RATIO, LiveRecording, SensorError
 from vagus.cli._base import LangOption, app, fail, language, open_app, user_errors
-from vagus.hrv import power_spectrum
-from vagus.hrv.streaming import Update
 from vagus.program import BreathPattern, phase_at, t
+
+if TYPE_CHECKING:
+    from vagus.hrv.streaming import Update
 
 SensorOption = Annotated[
     str | None,
@@ -166,6 +167,8 @@ def score_block(rr_ms: np.ndarray, pattern: BreathPattern) -> dict[str, float]:
         for c in np.unique(cycle)[1:-1]  # whole breaths only
         if np.count_nonzero(cycle == c) >= 2
     ]
+    from vagus.hrv import power_spectrum
+
     freqs, psd = power_spectrum(rr_ms)
     band = (freqs >= LF_BAND_HZ[0]) & (freqs < LF_BAND_HZ[1])
     lf_power = float(np.trapezoid(psd[band], freqs[band])) if band.any() else 0.0

@@ -17,7 +17,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Annotated, Any, Protocol, cast
+from typing import TYPE_CHECKING, Annotated, Any, Protocol, cast
 
 import typer
 from rich.console import Console, Group
@@ -32,10 +32,12 @@ from vagus.app import BeatFeed, LiveRecording, SensorError, SessionRun
 from vagus.cli._base import LangOption, app, fail, interactive, language, open_app, user_errors
 from vagus.cli.live import run_recording
 from vagus.cli.program import _pick, show_safety
-from vagus.hrv.streaming import Update
 from vagus.program import EXERCISE_IDS, Lang, Step, cue_text, load_catalog, t
 from vagus.program.exercises import LogField
 from vagus.program.safety import assess, stop_symptoms
+
+if TYPE_CHECKING:
+    from vagus.hrv.streaming import Update
 
 #: Width of the breathing bar in characters.
 BAR_WIDTH = 40
