@@ -26,7 +26,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from vagus import __version__
 from vagus.app import App, build_app
-from vagus.web import api, pages
+from vagus.web import _live, api, pages
 from vagus.web._csrf import CSRF_COOKIE, CsrfError, request_token
 from vagus.web._deps import LANG_COOKIE, LANG_COOKIE_MAX_AGE_S, choose_lang, render
 from vagus.web._i18n import tr
@@ -91,6 +91,7 @@ def create_app(app: App | None = None) -> FastAPI:
     )
     server.state.vagus = vagus
     server.include_router(api.router)
+    server.include_router(_live.router)
     server.include_router(pages.router)
     server.mount(
         "/static", StaticFiles(directory=str(files("vagus.web") / "static")), name="static"
