@@ -11,13 +11,13 @@ import json
 import math
 import warnings
 from pathlib import Path
-from typing import NamedTuple
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from artifact_injection import Injected, inject
 from vagus.hrv._artifacts import (
     ARTIFACT_KINDS,
     ITERATE_ABOVE_PERCENT,
@@ -40,58 +40,8 @@ from vagus.hrv._types import FloatArray
 # --- helpers ------------------------------------------------------------------------------------
 
 
-class Injected(NamedTuple):
-    """An injected artifact: the intervals it occupies in the injected series, and its kind."""
-
-    first: int
-    last: int
-    kind: str
-
-
 def rmssd(rr: FloatArray) -> float:
     return math.sqrt(float(np.mean(np.diff(rr) ** 2)))
-
-
-def inject(clean: FloatArray, seed: int, per_kind: int = 20) -> tuple[FloatArray, list[Injected]]:
-    """Missed, extra and ectopic beats at random, well-separated places (fixed seed).
-
-    - missed: two intervals merged into one (a beat the detector did not see);
-    - extra: one interval split into two unequal parts (25-45 % / 55-75 %), a false detection;
-    - ectopic: a premature beat, the interval shortened by 20-30 % and the next lengthened by
-      the same amount (compensatory pause).
-
-    One artifact per slot of about 75 beats, at least 10 beats from the next, so that each
-    has clean neighbours as in the paper's simulations.
-    """
-    rng = np.random.default_rng(seed)
-    n_slots = 3 * per_kind
-    slot = (clean.size - 200) // n_slots
-    starts = 100 + slot * np.arange(n_slots) + rng.integers(0, slot - 10, n_slots)
-    kinds = rng.permutation(np.repeat(np.array(["missed", "extra", "ectopic"]), per_kind))
-    plan = dict(zip(starts.tolist(), kinds.tolist(), strict=True))
-    out: list[float] = []
-    where: list[Injected] = []
-    i = 0
-    while i < clean.size:
-        kind = plan.get(i)
-        if kind == "missed":
-            where.append(Injected(len(out), len(out), kind))
-            out.append(clean[i] + clean[i + 1])
-            i += 2
-        elif kind == "extra":
-            part = rng.uniform(0.25, 0.45)
-            where.append(Injected(len(out), len(out) + 1, kind))
-            out += [part * clean[i], (1.0 - part) * clean[i]]
-            i += 1
-        elif kind == "ectopic":
-            shift = rng.uniform(0.2, 0.3) * clean[i]
-            where.append(Injected(len(out), len(out) + 1, kind))
-            out += [clean[i] - shift, clean[i + 1] + shift]
-            i += 2
-        else:
-            out.append(clean[i])
-            i += 1
-    return np.asarray(out), where
 
 
 def found(flags: ArtifactFlags, artifact: Injected) -> bool:
