@@ -1,0 +1,185 @@
+"""Shared by the browser tests and ``screenshots.py``: a real ``vagus serve`` and Debian's Chromium.
+
+The server runs as a subprocess exactly as a person starts it (``vagus serve --port N``), with
+its home in a temporary folder and the replay sensor, so the tests see the real uvicorn, the real
+static files and the real server-sent events. Playwright drives ``/usr/bin/chromium`` (Debian's
+package); it never downloads a browser.
+
+Nothing here imports Playwright at module level, so pytest's ``--doctest-modules`` can import
+this file on a machine without it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page, Playwright, ViewportSize
+
+    from vagus.program import Lang
+
+#: The opt-in switch: browser tests run only when this is "1" (CI has no chromium yet).
+ENV_SWITCH: Final = "VAGUS_BROWSER_TESTS"
+#: Debian's chromium package.
+CHROMIUM_PATH: Final = Path("/usr/bin/chromium")
+#: Flags for a headless run in a container: no sandbox (no user namespaces), no GPU, and no
+#: traffic to Google's services (no network here, and none wanted).
+CHROMIUM_ARGS: Final = (
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+)
+#: The ``vagus`` script of the virtualenv that runs the tests.
+VAGUS_SCRIPT: Final = Path(sys.executable).parent / "vagus"
+#: How long the server may take to answer its first request, s.
+SERVER_START_TIMEOUT_S: Final = 30.0
+#: How long a stopping server may take before it is killed, s.
+SERVER_STOP_TIMEOUT_S: Final = 10.0
+#: Pause between two "is it up yet?" requests, s.
+POLL_S: Final = 0.1
+#: Viewports (CSS pixels): a laptop, and a small Android phone (360 x 740 is a common size).
+DESKTOP: Final[ViewportSize] = {"width": 1280, "height": 800}
+PHONE: Final[ViewportSize] = {"width": 360, "height": 740}
+
+
+def skip_reason() -> str | None:
+    """Why the browser tests cannot run here, or None when they can."""
+    if os.environ.get(ENV_SWITCH) != "1":
+        return f"browser tests are opt-in: set {ENV_SWITCH}=1 to run them"
+    if not CHROMIUM_PATH.exists():
+        return f"{CHROMIUM_PATH} is missing (apt-get install chromium)"
+    if importlib.util.find_spec("playwright") is None:
+        return "the playwright Python package is missing (pip install playwright)"
+    if not VAGUS_SCRIPT.exists():
+        return f"{VAGUS_SCRIPT} is missing (pip install -e . in this virtualenv)"
+    return None
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now (the OS picks it)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass
+class Server:
+    """A running ``vagus serve``: its base URL (no trailing slash) and its home folder."""
+
+    url: str
+    home: Path
+    process: subprocess.Popen[bytes]
+
+
+def _wait_until_up(server: Server, log: Path) -> None:
+    deadline = time.monotonic() + SERVER_START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise RuntimeError(
+                f"vagus serve exited with {server.process.returncode}: {log.read_text()}"
+            )
+        try:
+            with urllib.request.urlopen(server.url + "/api/settings", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(POLL_S)
+    raise RuntimeError(
+        f"vagus serve did not answer within {SERVER_START_TIMEOUT_S} s: {log.read_text()}"
+    )
+
+
+def stop_server(server: Server) -> None:
+    """Stop the server (SIGTERM, then SIGKILL if it lingers)."""
+    if server.process.poll() is None:
+        server.process.terminate()
+        try:
+            server.process.wait(timeout=SERVER_STOP_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            server.process.kill()
+            server.process.wait()
+
+
+@contextlib.contextmanager
+def running_server(home: Path, lang: Lang = "en") -> Iterator[Server]:
+    """Start ``vagus serve`` on a free port with its home in ``home``; always stop it."""
+    home.mkdir(parents=True, exist_ok=True)
+    # vagus refuses unknown VAGUS_* variables (a typo must not pass silently), and the opt-in
+    # switch VAGUS_BROWSER_TESTS is one; the server gets only its own settings.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VAGUS_")}
+    env |= {"VAGUS_HOME": str(home), "VAGUS_SENSOR": "replay", "VAGUS_LANG": lang}
+    port = free_port()
+    log = home / "serve.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [str(VAGUS_SCRIPT), "serve", "--port", str(port), "--sensor", "replay"],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    server = Server(url=f"http://127.0.0.1:{port}", home=home, process=process)
+    try:
+        _wait_until_up(server, log)
+        yield server
+    finally:
+        stop_server(server)
+
+
+def launch_browser(playwright: Playwright) -> Browser:
+    """Debian's Chromium, headless, with the flags above."""
+    return playwright.chromium.launch(
+        executable_path=str(CHROMIUM_PATH), args=list(CHROMIUM_ARGS), headless=True
+    )
+
+
+def fetch_json(url: str) -> Any:
+    """GET a JSON API address of the server (outside the browser)."""
+    import json
+
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return json.loads(response.read())
+
+
+def history(server: Server) -> list[dict[str, Any]]:
+    """The journal's entries, newest first, from ``GET /api/history``."""
+    data = fetch_json(server.url + "/api/history")
+    entries: list[dict[str, Any]] = data["entries"] if isinstance(data, dict) else data
+    return entries
+
+
+def answer_screening_no(page: Page) -> None:
+    """On ``/screen``: tick "no" for every question and submit the form."""
+    radios = page.locator('#main form input[type="radio"][value="no"]')
+    count = radios.count()
+    assert count > 0, "the screening form shows no questions"
+    for i in range(count):
+        radios.nth(i).check()
+    page.locator('#main form button[type="submit"]').click()
+    page.wait_for_load_state()
+
+
+def fill_checkin(page: Page, values: dict[str, str], note: str = "") -> None:
+    """On ``/checkin``: type the values (by field name) and submit."""
+    for name, value in values.items():
+        page.fill(f"#f-{name}", value)
+    if note:
+        page.fill("#f-note", note)
+    page.locator('#main form button[type="submit"]').click()
+    page.wait_for_load_state()

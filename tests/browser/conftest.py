@@ -1,0 +1,64 @@
+"""Fixtures for the browser tests: opt-in, one Chromium per run, one fresh server per test.
+
+Every test here is skipped unless ``VAGUS_BROWSER_TESTS=1`` is set and Debian's Chromium and
+the playwright package are installed (CI does not install chromium yet).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+from browser_harness import DESKTOP, Server, launch_browser, running_server, skip_reason
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
+
+#: Longest a single Playwright action or expectation waits, ms (the replay sensor sends about
+#: one beat a second, so a heart rate appears within a few seconds).
+ACTION_TIMEOUT_MS = 20_000
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _opt_in() -> None:
+    """Skip everything here with a clear reason unless the browser tests can and should run."""
+    reason = skip_reason()
+    if reason is not None:
+        pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = launch_browser(playwright)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[Server]:
+    """A real ``vagus serve`` with an empty journal in this test's temporary folder."""
+    with running_server(tmp_path / "home") as running:
+        yield running
+
+
+@pytest.fixture
+def page(browser: Browser, server: Server) -> Iterator[Page]:
+    """A fresh browser context (no cookies) and page at desktop size.
+
+    It depends on ``server`` so that it closes first: an open live stream (server-sent events)
+    would otherwise hold the stopping server for its whole shutdown timeout.
+    """
+    context = browser.new_context(viewport=DESKTOP)
+    context.set_default_timeout(ACTION_TIMEOUT_MS)
+    tab = context.new_page()
+    try:
+        yield tab
+    finally:
+        context.close()
