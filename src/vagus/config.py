@@ -51,7 +51,8 @@ ENV_PREFIX: Final = "VAGUS_"
 CONFIG_ENV_VAR: Final = "VAGUS_CONFIG"
 #: ``VAGUS_*`` variables that are allowed without being settings. Any other ``VAGUS_*`` name is
 #: taken as a mistyped setting and refused.
-NON_SETTING_ENV_VARS: Final[frozenset[str]] = frozenset({CONFIG_ENV_VAR})
+#: ``VAGUS_BROWSER_TESTS`` switches the project's own browser tests on (tests/browser).
+NON_SETTING_ENV_VARS: Final[frozenset[str]] = frozenset({CONFIG_ENV_VAR, "VAGUS_BROWSER_TESTS"})
 CONFIG_FILE_NAME: Final = "config.toml"
 DATABASE_FILE_NAME: Final = "journal.sqlite3"
 #: What ``lang`` accepts to mean "follow the system locale" (TOML has no null).

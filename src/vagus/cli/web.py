@@ -44,6 +44,10 @@ def address(host: str, port: int) -> str:
     return f"http://{shown}:{port}/"
 
 
+#: Seconds uvicorn waits for open connections (a live stream) before it stops anyway.
+GRACEFUL_SHUTDOWN_S = 3
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = DEFAULT_HOST,
@@ -73,4 +77,11 @@ def serve(
             highlight=False,
         )
     console.print(f"vagus is running at {address(host, port)}  (Ctrl+C stops it)", highlight=False)
-    uvicorn.run(create_app(vagus), host=host, port=port, log_level="warning")
+    # An open live stream (server-sent events) must not keep Ctrl+C from stopping the server.
+    uvicorn.run(
+        create_app(vagus),
+        host=host,
+        port=port,
+        log_level="warning",
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
+    )
