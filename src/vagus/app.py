@@ -31,6 +31,7 @@ from vagus.devices import (
 from vagus.formats import FORMATS, Recording, load, write_beats_csv
 from vagus.journal import Journal, read_export, write_export
 from vagus.program import (
+    CHECKIN_FIELDS,
     EXERCISE_IDS,
     BreathPattern,
     CheckIn,
@@ -119,6 +120,17 @@ def _process_alive(pid: object) -> bool:
     except PermissionError:
         return True  # it exists, under another user
     return True
+
+
+def _mark_live(journal: Journal, session_id: int, pid: int | None) -> None:
+    """Record (pid) or forget (None) which process runs a session, in the journal's settings."""
+    live = dict(journal.get_setting(SETTING_LIVE_SESSIONS, {}) or {})
+    if pid is None:
+        if live.pop(str(session_id), None) is None:
+            return
+    else:
+        live[str(session_id)] = pid
+    journal.set_setting(SETTING_LIVE_SESSIONS, live)
 
 
 def utc_now() -> datetime:
@@ -273,9 +285,7 @@ class SessionRun:
         self.pump()
         status = "completed" if self.session.status == "finished" else "stopped"
         self.journal.finish_session(self.session_id, status)  # type: ignore[arg-type]
-        live = dict(self.journal.get_setting(SETTING_LIVE_SESSIONS, {}) or {})
-        live.pop(str(self.session_id), None)
-        self.journal.set_setting(SETTING_LIVE_SESSIONS, live)
+        _mark_live(self.journal, self.session_id, None)
         return status
 
 
@@ -446,8 +456,7 @@ class App:
         for session_id in self._journal.running_sessions():
             if not _process_alive(live.get(str(session_id))):
                 self._journal.finish_session(session_id, "interrupted")
-                if live.pop(str(session_id), None) is not None:
-                    self._journal.set_setting(SETTING_LIVE_SESSIONS, live)
+                _mark_live(self._journal, session_id, None)
 
     # -- HRV
     def load_recording(
@@ -599,8 +608,7 @@ class App:
     def _checkins(self, since: datetime) -> list[CheckIn]:
         out = []
         for entry in self.journal.history(types=["checkin"], since=since):
-            values = {k: entry.get(k) for k in ("sleep", "headache", "digestion")}
-            values |= {k: entry.get(k) for k in ("anxiety", "pain", "fatigue")}
+            values = {k: entry.get(k) for k in CHECKIN_FIELDS}
             if any(v is None for v in values.values()):
                 continue  # a partial check-in cannot be judged against the baseline
             out.append(
@@ -653,9 +661,7 @@ class App:
         steps = build_steps(exercise_id, **chosen)  # ValueError names a bad parameter
         clock = clock or MonotonicClock()
         session_id = self.journal.start_session(exercise_id, chosen, at=self.now())
-        live = dict(self.journal.get_setting(SETTING_LIVE_SESSIONS, {}) or {})
-        live[str(session_id)] = os.getpid()
-        self.journal.set_setting(SETTING_LIVE_SESSIONS, live)
+        _mark_live(self.journal, session_id, os.getpid())
         return SessionRun(
             journal=self.journal,
             exercise_id=exercise_id,

@@ -359,8 +359,9 @@ def do(
         outcome = assess(symptom_ids, exercise_id)
     if felt or symptom_ids:
         run.feedback(felt or "", symptom_ids)
-    done = [s for s in app_.journal.session(run.session_id)["steps"] if s["outcome"] == "completed"]
-    active_min = sum(s["active_s"] for s in app_.journal.session(run.session_id)["steps"]) / 60
+    recorded = app_.journal.session(run.session_id)["steps"]
+    done = [s for s in recorded if s["outcome"] == "completed"]
+    active_min = sum(s["active_s"] for s in recorded) / 60
     name = load_catalog().exercise(exercise_id).text("name", chosen)
     key = "cli.summary_completed" if status == "completed" else "cli.summary_stopped"
     lines = [t(key, chosen, exercise=name, minutes=f"{active_min:.1f}", steps=len(done))]
