@@ -14,11 +14,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
-# Until the web app lands: the example recording's analysis, then one minute of live HRV from
-# the replay sensor (the default when no strap is configured), saved in the journal.
+# The web app on http://127.0.0.1:8000 with the default journal (SQLite in the vagus home) and
+# the default sensor (the replay of the bundled recording); it prints the address. Ctrl+C stops it.
 run: $(STAMP)
-	$(BIN)/vagus hrv --example
-	$(BIN)/vagus measure --minutes 1
+	$(BIN)/vagus serve
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

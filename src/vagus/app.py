@@ -92,6 +92,8 @@ __all__ = [
     "FORMATS",
     "App",
     "AppError",
+    "Beat",
+    "PushFeed",
     "SensorError",
     "SessionRun",
     "build_app",
@@ -320,6 +322,11 @@ class BeatFeed:
             raise self.error
 
     @property
+    def name(self) -> str:
+        """The sensor's name, as recordings store it."""
+        return self.sensor.info.name
+
+    @property
     def ended(self) -> bool:
         """The stream ended (a replay ran out, or the sensor failed: see ``error``)."""
         return self._ended.is_set() and self._queue.empty()
@@ -364,6 +371,47 @@ class BeatFeed:
             self.error = error
 
 
+class PushFeed:
+    """Beats handed in by the caller instead of read from a sensor: a strap connected to the
+    person's browser (Web Bluetooth) posts its RR intervals to the server, which pushes them
+    here. Same interface as :class:`BeatFeed` for :class:`LiveRecording`.
+
+    >>> feed = PushFeed("Polar H10 (browser)")
+    >>> feed.push([Beat(rr_ms=800.0, t_s=0.8)])
+    >>> [b.rr_ms for b in feed.drain()], feed.ended
+    ([800.0], False)
+    >>> feed.stop(); feed.ended
+    True
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.error: BaseException | None = None
+        self._queue: queue.SimpleQueue[Beat] = queue.SimpleQueue()
+        self._stopped = False
+
+    def push(self, beats: Sequence[Beat]) -> None:
+        """Hand over beats (oldest first)."""
+        for beat in beats:
+            self._queue.put(beat)
+
+    @property
+    def ended(self) -> bool:
+        """Stopped, and every pushed beat taken."""
+        return self._stopped and self._queue.empty()
+
+    def drain(self) -> list[Beat]:
+        beats = []
+        while True:
+            try:
+                beats.append(self._queue.get_nowait())
+            except queue.Empty:
+                return beats
+
+    def stop(self) -> None:
+        self._stopped = True
+
+
 def _streaming_hrv() -> StreamingHrv:
     from vagus.hrv.streaming import StreamingHrv
 
@@ -379,7 +427,7 @@ class LiveRecording:
 
     journal: Journal
     recording_id: int
-    feed: BeatFeed
+    feed: BeatFeed | PushFeed
     stream: StreamingHrv = field(default_factory=lambda: _streaming_hrv())
     last: Update | None = None
     #: Seconds of beats received in this recording (the sum of their RR intervals).
@@ -715,18 +763,20 @@ class App:
         return self.open_recording(feed, tags=tags, session_id=session_id)
 
     def open_recording(
-        self, feed: BeatFeed, *, tags: Sequence[str] = (), session_id: int | None = None
+        self,
+        feed: BeatFeed | PushFeed,
+        *,
+        tags: Sequence[str] = (),
+        session_id: int | None = None,
     ) -> LiveRecording:
-        """A new recording on an already connected sensor (rest, session, rest)."""
+        """A new recording on an already connected sensor (rest, session, rest), or on beats
+        pushed by the caller (:class:`PushFeed`: a strap connected in the browser)."""
         feed.drain()  # beats from before this recording belong to none
-        sensor = feed.sensor
         now = self.now()
         all_tags = list(tags)
         if now.astimezone().hour < MORNING_BEFORE_HOUR and "morning" not in all_tags:
             all_tags.append("morning")
-        recording_id = self.journal.start_recording(
-            sensor.info.name, now, all_tags, session_id=session_id
-        )
+        recording_id = self.journal.start_recording(feed.name, now, all_tags, session_id=session_id)
         return LiveRecording(self.journal, recording_id, feed)
 
     def scan_ble(self, timeout_s: float = 5.0) -> list[SensorInfo]:

@@ -30,7 +30,8 @@ if TYPE_CHECKING:
 
     from vagus.program import Lang
 
-#: The opt-in switch: browser tests run only when this is "1" (CI has no chromium yet).
+#: The switch: the browser tests run unless this is "0" (for a machine without Chromium; CI
+#: installs Debian's chromium package and runs them).
 ENV_SWITCH: Final = "VAGUS_BROWSER_TESTS"
 #: Debian's chromium package.
 CHROMIUM_PATH: Final = Path("/usr/bin/chromium")
@@ -58,13 +59,25 @@ PHONE: Final[ViewportSize] = {"width": 360, "height": 740}
 
 
 def skip_reason() -> str | None:
-    """Why the browser tests cannot run here, or None when they can."""
-    if os.environ.get(ENV_SWITCH) != "1":
-        return f"browser tests are opt-in: set {ENV_SWITCH}=1 to run them"
+    """Why the browser tests were switched off (``VAGUS_BROWSER_TESTS=0``), or None."""
+    if os.environ.get(ENV_SWITCH) == "0":
+        return f"browser tests switched off with {ENV_SWITCH}=0"
+    return None
+
+
+def missing() -> str | None:
+    """What the browser tests need and this machine lacks, or None.
+
+    Missing pieces fail the tests instead of skipping them: a CI run that silently skipped
+    the browser would prove nothing.
+    """
     if not CHROMIUM_PATH.exists():
-        return f"{CHROMIUM_PATH} is missing (apt-get install chromium)"
+        return (
+            f"{CHROMIUM_PATH} is missing: install Debian's chromium (apt-get install chromium), "
+            f"or set {ENV_SWITCH}=0 to skip the browser tests"
+        )
     if importlib.util.find_spec("playwright") is None:
-        return "the playwright Python package is missing (pip install playwright)"
+        return "the playwright Python package is missing (pip install -e '.[dev]')"
     if not VAGUS_SCRIPT.exists():
         return f"{VAGUS_SCRIPT} is missing (pip install -e . in this virtualenv)"
     return None

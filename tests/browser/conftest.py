@@ -1,7 +1,7 @@
-"""Fixtures for the browser tests: opt-in, one Chromium per run, one fresh server per test.
+"""Fixtures for the browser tests: one Chromium per run, one fresh server per test.
 
-Every test here is skipped unless ``VAGUS_BROWSER_TESTS=1`` is set and Debian's Chromium and
-the playwright package are installed (CI does not install chromium yet).
+They run in ``make test`` (CI installs Debian's chromium); ``VAGUS_BROWSER_TESTS=0`` skips them
+on a machine without Chromium. A missing Chromium or playwright fails them with what to install.
 """
 
 from __future__ import annotations
@@ -11,7 +11,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from browser_harness import DESKTOP, Server, launch_browser, running_server, skip_reason
+from browser_harness import (
+    DESKTOP,
+    Server,
+    launch_browser,
+    missing,
+    running_server,
+    skip_reason,
+)
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -22,11 +29,14 @@ ACTION_TIMEOUT_MS = 20_000
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _opt_in() -> None:
-    """Skip everything here with a clear reason unless the browser tests can and should run."""
+def _can_run() -> None:
+    """Skip when switched off; fail with what to install when something is missing."""
     reason = skip_reason()
     if reason is not None:
         pytest.skip(reason)
+    lack = missing()
+    if lack is not None:
+        pytest.fail(lack)
 
 
 @pytest.fixture(scope="session")

@@ -21,6 +21,8 @@ PAGES = {
     "/upload": "upload.title",
     "/learn": "learn.vagus_title",
     "/settings": "settings.title",
+    "/questionnaires": "questionnaire.title",
+    "/questionnaires/gad-7": "questionnaire.submit",
 }
 CHECKIN = {
     "sleep": "6",

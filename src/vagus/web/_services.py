@@ -17,10 +17,14 @@ from datetime import datetime
 from pathlib import Path, PurePath
 from typing import Any, Final
 
+import numpy as np
+
 from vagus.app import SETTING_LIVE_SESSIONS, App
-from vagus.hrv import INDICES, HrvReport
+from vagus.hrv import INDICES, HrvReport, correct_rr
 from vagus.program import (
+    CHECKIN_FIELDS,
     EXERCISE_IDS,
+    QUESTIONNAIRES,
     BreathPattern,
     Lang,
     ScreeningResult,
@@ -32,6 +36,7 @@ from vagus.program import (
     param_specs,
     validate_params,
 )
+from vagus.web._i18n import tr
 
 #: Journal setting that holds the web's preferences (language, pacer defaults).
 SETTING_WEB_PREFS: Final = "web_prefs"
@@ -42,6 +47,14 @@ DELETE_WORDS: Final[Mapping[Lang, str]] = {"en": "DELETE", "nb": "SLETT"}
 #: Largest upload read, in bytes: an Apple Health export of several years is a few hundred MB;
 #: larger files are refused before they fill the disk.
 MAX_UPLOAD_BYTES: Final = 512 * 1024 * 1024
+#: Longest Bluetooth address or platform id accepted after ``ble:`` (a macOS UUID is 36).
+MAX_SENSOR_ADDRESS: Final = 64
+#: Session statuses with a translated word (``history.status_*`` in messages.toml).
+SESSION_STATUS_KEYS: Final = frozenset(
+    {"running", "completed", "stopped", "aborted", "interrupted"}
+)
+#: Fewest beats for which the measurement's NN series (for its plots) is computed.
+MIN_NN_FOR_PLOTS: Final = 3
 #: Step outcomes the browser may report (``vagus.program.session.Outcome``).
 STEP_OUTCOMES: Final[tuple[str, ...]] = ("completed", "skipped", "aborted")
 
@@ -75,27 +88,68 @@ def user_errors(status: int = 400) -> Iterator[None]:
 
 
 def get_prefs(app: App) -> dict[str, Any]:
-    """``{"lang": "nb"|"en"|None, "pacer": {inhale_s, exhale_s, hold_in_s, hold_out_s}}``.
+    """``{"lang": "nb"|"en"|None, "pacer": {inhale_s, exhale_s, hold_in_s, hold_out_s},
+    "pacer_set": bool, "sensor": str, "sensor_set": bool}``.
 
-    The pacer holds the breathing exercise's defaults until the person sets their own.
+    The pacer holds the breathing exercise's defaults until the person sets their own; the
+    sensor is the server's own (``replay``, ``simulated``, ``ble[:ADDRESS]``): the one chosen
+    on the settings page, else the app's setting (``vagus serve --sensor``, ``VAGUS_SENSOR``).
     """
     stored = dict(app.journal.get_setting(SETTING_WEB_PREFS, {}) or {})
     defaults = {spec.name: spec.default for spec in param_specs("breathing")}
     pacer = {key: float(stored.get("pacer", {}).get(key, defaults[key])) for key in PACER_KEYS}
-    return {"lang": stored.get("lang"), "pacer": pacer, "pacer_set": "pacer" in stored}
+    sensor = stored.get("sensor")
+    return {
+        "lang": stored.get("lang"),
+        "pacer": pacer,
+        "pacer_set": "pacer" in stored,
+        "sensor": sensor if isinstance(sensor, str) else app.settings.sensor,
+        "sensor_set": isinstance(sensor, str),
+    }
+
+
+def check_sensor(spec: str) -> str:
+    """The sensor spec cleaned, or ValueError naming what is expected.
+
+    >>> check_sensor(" ble:AA:BB:CC:DD:EE:FF ")
+    'ble:AA:BB:CC:DD:EE:FF'
+    >>> check_sensor("usb")
+    Traceback (most recent call last):
+    ValueError: sensor: expected replay, simulated, ble or ble:ADDRESS, got 'usb'
+    """
+    clean = spec.strip()
+    kind, colon, argument = clean.partition(":")
+    ok = (
+        (kind in ("replay", "simulated") and not colon)
+        or (kind == "ble" and not colon)
+        or (kind == "ble" and bool(argument.strip()) and len(argument) <= MAX_SENSOR_ADDRESS)
+    )
+    if not ok:
+        raise ValueError(f"sensor: expected replay, simulated, ble or ble:ADDRESS, got {clean!r}")
+    return clean
 
 
 def set_prefs(
-    app: App, *, lang: Lang | None = None, pacer: Mapping[str, float] | None = None
+    app: App,
+    *,
+    lang: Lang | None = None,
+    pacer: Mapping[str, float] | None = None,
+    sensor: str | None = None,
 ) -> dict[str, Any]:
-    """Validate and store the language and/or pacer defaults; nothing is stored if one is bad.
+    """Validate and store the language, pacer defaults and/or sensor; nothing is stored if one
+    is bad.
 
     Raises
     ------
     ValueError
-        Naming the bad pacer field (a breath outside 3-12 a minute, a length out of range).
+        Naming the bad field (a breath outside 3-12 a minute, a length out of range, an
+        unknown sensor).
     """
     stored = dict(app.journal.get_setting(SETTING_WEB_PREFS, {}) or {})
+    if sensor is not None:
+        # A file replay (replay:FILE) is a command-line choice: a web form must not name
+        # files on the server's disk.
+        stored["sensor"] = check_sensor(sensor)
     if pacer is not None:
         clean = validate_params("breathing", dict(pacer))
         BreathPattern(**{key: float(clean[key]) for key in PACER_KEYS})
@@ -194,6 +248,7 @@ def plan_json(plan: TodayPlan, lang: Lang) -> dict[str, Any]:
             "name": load_catalog().exercise(i.exercise_id).text("name", lang),
             "dose": i.dose,
             "unit": i.unit,
+            "unit_text": unit_text(i.unit, lang),
             "status": i.status,
             "screening": i.screening,
             "params": i.params(),
@@ -398,7 +453,145 @@ def measurement_json(app: App, recording_id: int, lang: Lang) -> dict[str, Any]:
     rr = app.journal.recording_rr(recording_id)
     analysis = entry.get("analysis")
     indices = analysis.get("indices", {}) if isinstance(analysis, Mapping) else {}
-    return entry | {"rr_ms": rr, "table": index_rows(indices, lang)}
+    # The NN series the stored analysis was computed from (artifacts corrected the same way),
+    # for the plots; None when there are too few beats to validate.
+    nn: list[float] | None = None
+    if len(rr) >= MIN_NN_FOR_PLOTS:
+        with suppress(ValueError):
+            corrected, _ = correct_rr(np.asarray(rr, dtype=np.float64))
+            nn = [float(x) for x in corrected]
+    return entry | {"rr_ms": rr, "nn_ms": nn, "table": index_rows(indices, lang)}
+
+
+# --- history ------------------------------------------------------------------------------
+
+
+def _exercise_name(exercise_id: str, lang: Lang) -> str:
+    if exercise_id in EXERCISE_IDS:
+        return load_catalog().exercise(exercise_id).text("name", lang)
+    return exercise_id
+
+
+def unit_text(unit: str, lang: Lang) -> str:
+    """A plan dose's unit (``min`` or ``rounds``) in ``lang``."""
+    return tr(f"today.unit_{unit}", lang) if unit in ("min", "rounds") else unit
+
+
+def describe_entry(
+    entry: Mapping[str, Any], lang: Lang, units: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """One history row in ``lang``: ``{"type", "when", "type_text", "text", "href"}``.
+
+    ``text`` is a one-line summary of what happened (exercise names, translated statuses,
+    ratings by their labels); ``href`` links to the detail page where there is one. ``units``
+    gives each exercise's plan dose unit (``min`` or ``rounds``) for plan entries.
+    """
+    kind = str(entry.get("type"))
+    href: str | None = None
+    if kind == "session":
+        status = str(entry.get("status"))
+        parts = [
+            _exercise_name(str(entry.get("exercise_id")), lang),
+            tr(f"history.status_{status}", lang) if status in SESSION_STATUS_KEYS else status,
+            tr("history.steps", lang, n=len(entry.get("steps") or [])),
+        ]
+        ratings = entry.get("ratings") or {}
+        if ratings.get("before") is not None or ratings.get("after") is not None:
+            before, after = (ratings.get(m) for m in ("before", "after"))
+            parts.append(
+                tr(
+                    "history.calm",
+                    lang,
+                    before="–" if before is None else before,
+                    after="–" if after is None else after,
+                )
+            )
+        text = " · ".join(parts)
+    elif kind == "checkin":
+        text = " · ".join(
+            f"{tr('checkin.' + name, lang).split(' (')[0]} {entry.get(name)}"
+            for name in CHECKIN_FIELDS
+        )
+    elif kind == "measurement":
+        parts = [tr("history.beats", lang, n=entry.get("n_beats", 0)), str(entry.get("source"))]
+        analysis = entry.get("analysis")
+        indices = analysis.get("indices", {}) if isinstance(analysis, Mapping) else {}
+        if indices.get("mean_hr") is not None:
+            parts.append(f"{indices['mean_hr']:.0f} bpm")
+        if indices.get("rmssd") is not None:
+            parts.append(f"RMSSD {indices['rmssd']:.1f} ms")
+        text = " · ".join(parts)
+        href = f"/measurements/{entry.get('id')}"
+    elif kind == "questionnaire":
+        name = str(entry.get("name"))
+        questionnaire = QUESTIONNAIRES.get(name)
+        if questionnaire is None:
+            text = f"{name}: {entry.get('score')}"
+        else:
+            with suppress(ValueError):
+                severity = questionnaire.band(str(entry.get("severity"))).label.get(lang)
+            text = f"{questionnaire.name.get(lang)}: {entry.get('score'):g} ({severity})"
+            href = f"/questionnaires/{name}"
+    elif kind == "screening":
+        answers = (entry.get("answers") or {}).get("answers", {})
+        text = tr("history.screening_yes", lang, n=sum(1 for v in answers.values() if v))
+        href = "/screen"
+    elif kind == "plan":
+        plan = entry.get("plan") or {}
+        # The stored plan's items carry their unit; older plans only their entries.
+        items = plan.get("items") or plan.get("entries", [])
+        text = " · ".join(
+            f"{_exercise_name(str(i.get('exercise_id')), lang)} {i.get('dose'):g} "
+            + unit_text(
+                str(i.get("unit") or (units or {}).get(str(i.get("exercise_id")), "")), lang
+            )
+            for i in items
+        ).strip() or tr("cli.plan_empty", lang)
+        href = "/"
+    else:
+        text = str(entry.get("id"))
+    return {
+        "type": kind,
+        "when": str(entry.get("started_at", ""))[:16].replace("T", " "),
+        "type_text": tr(f"history.type_{kind}", lang),
+        "text": text,
+        "href": href,
+    }
+
+
+#: Tags of recordings made during an exercise (not resting): the CLI's session recording and
+#: the browser's live streams.
+NOT_RESTING_TAGS: Final = frozenset({"session", "web"})
+
+
+def is_resting(entry: Mapping[str, Any]) -> bool:
+    """A measurement made outside an exercise (morning, ``vagus measure``, the rests before
+    and after a session), the kind whose trend means something day to day."""
+    return not NOT_RESTING_TAGS & set(entry.get("tags") or ())
+
+
+def trends_json(app: App) -> dict[str, Any]:
+    """Series for the history charts, oldest first: ``ln_rmssd`` and ``resting_hr`` (one point
+    per resting measurement with an analysis: ``{"at", "value", "id"}``) and ``symptoms``
+    (per check-in field, ``{"at", "value"}``)."""
+    ln_rmssd: list[dict[str, Any]] = []
+    resting_hr: list[dict[str, Any]] = []
+    for entry in reversed(app.history(["measurement"])):
+        analysis = entry.get("analysis")
+        if not is_resting(entry) or not isinstance(analysis, Mapping):
+            continue
+        indices = analysis.get("indices", {})
+        at = entry["started_at"]
+        if indices.get("ln_rmssd") is not None:
+            ln_rmssd.append({"at": at, "value": indices["ln_rmssd"], "id": entry["id"]})
+        if indices.get("mean_hr") is not None:
+            resting_hr.append({"at": at, "value": indices["mean_hr"], "id": entry["id"]})
+    checkins = list(reversed(app.history(["checkin"])))
+    symptoms = {
+        name: [{"at": c["started_at"], "value": c[name]} for c in checkins]
+        for name in CHECKIN_FIELDS
+    }
+    return {"ln_rmssd": ln_rmssd, "resting_hr": resting_hr, "symptoms": symptoms}
 
 
 def count_imported(counts: Mapping[str, int]) -> int:

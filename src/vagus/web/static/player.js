@@ -28,7 +28,11 @@
   /* Points kept in the live chart (about 2 minutes of beats at 60/min). */
   var CHART_POINTS = 120;
 
+  /* Today's dose from the plan (e.g. {"minutes": 2}), set by the server on the page. */
+  var planned = JSON.parse(root.getAttribute("data-params") || "{}");
+
   var state = {
+    cancelled: false,
     session: null,
     index: -1,
     stepStartPerf: 0,
@@ -262,9 +266,10 @@
   function start() {
     $("player-start").disabled = true;
     $("player-error").hidden = true;
-    api("/api/sessions", { exercise_id: root.getAttribute("data-exercise"), params: {} })
+    api("/api/sessions", { exercise_id: root.getAttribute("data-exercise"), params: planned })
       .then(function (session) {
         state.session = session;
+        $("player-rating-cancel").hidden = false;
         return askRating(S.before_q);
       })
       .then(function (calm) {
@@ -278,6 +283,8 @@
         return null;
       })
       .then(function () {
+        $("player-rating-cancel").hidden = true;
+        if (state.cancelled) return;
         $("player-start").hidden = true;
         $("player-run").hidden = false;
         if ($("player-heart").checked) startLive();
@@ -320,18 +327,24 @@
     svg.appendChild(line);
   }
 
+  /* One beat's live values: the same shape from the server's sensor (SSE) and from a strap
+     connected in this browser (strap.js posts its beats and gets these back). */
+  function showUpdate(d) {
+    $("live-hr").textContent = fmt(d.heart_rate_bpm, 0);
+    $("live-ln").textContent = fmt(d.ln_rmssd, 2);
+    $("live-coh").textContent = fmt(d.coherence, 2);
+    points.push(d.heart_rate_bpm);
+    if (points.length > CHART_POINTS) points.shift();
+    drawChart();
+  }
+
   function startLive() {
-    if (source || !window.EventSource) return;
     $("player-live").hidden = false;
+    if (strap) return; // the browser's strap feeds the display
+    if (source || !window.EventSource) return;
     source = new EventSource("/api/live/stream");
     source.addEventListener("beat", function (event) {
-      var d = JSON.parse(event.data);
-      $("live-hr").textContent = fmt(d.heart_rate_bpm, 0);
-      $("live-ln").textContent = fmt(d.ln_rmssd, 2);
-      $("live-coh").textContent = fmt(d.coherence, 2);
-      points.push(d.heart_rate_bpm);
-      if (points.length > CHART_POINTS) points.shift();
-      drawChart();
+      showUpdate(JSON.parse(event.data));
     });
     source.addEventListener("end", stopLive);
     source.onerror = function () {
@@ -348,7 +361,53 @@
     }
   }
 
+  /* --- a strap connected in this browser (Web Bluetooth, strap.js) --------------------------- */
+  var strap = null;
+
+  function strapStatus(key, detail) {
+    var text = S["strap_" + key] || key;
+    $("strap-status").textContent = detail ? text + " " + detail : text;
+  }
+
+  function connectStrap() {
+    $("strap-connect").disabled = true;
+    stopLive(); // the strap replaces the server's sensor from now on
+    window.VagusStrap.connect({
+      csrf: csrf,
+      lang: lang,
+      onUpdate: function (d) {
+        if ($("player-heart").checked || state.session) showUpdate(d);
+      },
+      onStatus: strapStatus,
+    }).then(function (controller) {
+      strap = controller;
+      $("player-heart").checked = true;
+      $("player-live").hidden = false;
+    }).catch(function (error) {
+      $("strap-connect").disabled = false;
+      strapStatus("error", error && error.message ? error.message : String(error));
+    });
+  }
+
   /* --- wiring --------------------------------------------------------------------------------- */
+  if (window.VagusStrap && window.VagusStrap.supported()) {
+    $("player-strap").hidden = false;
+    $("strap-connect").addEventListener("click", connectStrap);
+  }
+  $("player-rating-cancel").addEventListener("click", function () {
+    if (!state.session) return;
+    state.cancelled = true;
+    $("player-rating").hidden = true;
+    $("player-rating-cancel").hidden = true;
+    api("/api/sessions/" + state.session.id + "/finish", { status: "aborted" })
+      .then(function () {
+        state.session = null;
+        state.cancelled = false;
+        $("player-start").disabled = false;
+        $("player-start").focus();
+      })
+      .catch(showError);
+  });
   ui.hidden = false;
   $("player-start").addEventListener("click", start);
   $("player-pause").addEventListener("click", pauseResume);
@@ -368,5 +427,8 @@
       $("player-live").hidden = true;
     }
   });
-  window.addEventListener("pagehide", stopLive);
+  window.addEventListener("pagehide", function () {
+    stopLive();
+    if (strap) strap.stop();
+  });
 })();
