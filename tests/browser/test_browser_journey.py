@@ -1,8 +1,9 @@
 """A new person's first visit, in a real browser, in English and in Norwegian bokmål.
 
-Screening (no to everything), the humming player with live heart data from the replay sensor
-over server-sent events, the after-rating, a check-in, and both found in History, on the page
-and in the journal (``/api/history``).
+Screening (no to everything), today's plan, a real two-minute breathing session (the plan's
+first dose) in the player with live heart data from the replay sensor over server-sent events,
+the after-rating, a check-in, and both found in History (rows and the symptom chart), on the
+page and in the journal (``/api/history``).
 """
 
 from __future__ import annotations
@@ -24,8 +25,14 @@ if TYPE_CHECKING:
 playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 expect = playwright_api.expect
 
-#: The exercise run: humming's steps are prepare (untimed), hum (120 s, skippable), finish.
-EXERCISE_ID = "humming"
+#: The exercise run: breathing at today's plan dose for a new person, 2 minutes: prepare
+#: (untimed), breathe (120 s at 4 s in / 8 s out, run to its end), finish (untimed).
+EXERCISE_ID = "breathing"
+PLANNED_MINUTES = 2
+#: Longest wait for the timed step to end by itself, ms (120 s plus slack for a busy machine).
+BREATHE_STEP_TIMEOUT_MS = 150_000
+#: Longest wait for the pacer's next phase, ms (the longest phase is the 8 s out-breath).
+PHASE_TIMEOUT_MS = 15_000
 #: A few texts written out, so the test notices if a page falls back to the wrong language even
 #: when the message catalogue itself is wrong.
 LITERAL_TEXT: dict[str, dict[str, str]] = {
@@ -89,11 +96,14 @@ def test_first_visit_to_recorded_session(page: Page, server: Server, lang: Lang)
     answer_screening_no(page)
     assert page.locator("#result-h").inner_text() == tr("screen.result", lang)
 
-    # The exercise page: the language is remembered without ?lang= (cookie).
-    page.goto(f"{server.url}/exercises/{EXERCISE_ID}")
-    assert page.get_attribute("html", "lang") == lang
+    # Today's plan now lists breathing at 2 minutes; its link opens the player with that dose.
+    page.goto(f"{server.url}/")
     name = load_catalog().exercise(EXERCISE_ID).text("name", lang)
+    page.click(f"ul.plan a[href='/exercises/{EXERCISE_ID}']")
+    # The exercise page: the language is remembered without ?lang= (cookie).
+    assert page.get_attribute("html", "lang") == lang
     assert page.inner_text("h1") == name
+    assert f"{PLANNED_MINUTES} min" in page.inner_text("#planned")
     page.check("#player-heart")
     page.click("#player-start")
 
@@ -112,19 +122,25 @@ def test_first_visit_to_recorded_session(page: Page, server: Server, lang: Lang)
         assert HR_PLAUSIBLE_BPM[0] <= int(shown) <= HR_PLAUSIBLE_BPM[1], shown
     assert page.locator("#live-chart polyline").count() == 1
 
-    # Step 1 (prepare) is untimed: continue. Step 2 (hum, 120 s) is timed: skip. Step 3: continue.
+    # Step 1 (prepare) is untimed: continue. Step 2 (breathe, 120 s) runs to its end while the
+    # pacer turns between in- and out-breath. Step 3 (finish): continue.
     assert (
         page.inner_text("#player-stepno")
         == f"{tr('player.step', lang)} 1 {tr('player.of', lang)} 3"
     )
     page.click("#player-continue")
-    expect(page.locator("#player-stepno")).to_contain_text(" 2 ")
-    assert page.locator("#player-breath").is_visible()  # humming has a breathing guide
-    assert page.inner_text("#player-phase") in {
-        tr(f"player.{p}", lang) for p in ("inhale", "hold_in", "exhale", "hold_out")
-    }
-    page.click("#player-skip")
-    expect(page.locator("#player-stepno")).to_contain_text(" 3 ")
+    expect(page.locator("#player-stepno")).to_have_text(
+        f"{tr('player.step', lang)} 2 {tr('player.of', lang)} 3"
+    )
+    assert page.locator("#player-breath").is_visible()
+    phase = page.locator("#player-phase")
+    expect(phase).to_have_text(tr("player.inhale", lang), timeout=PHASE_TIMEOUT_MS)
+    expect(phase).to_have_text(tr("player.exhale", lang), timeout=PHASE_TIMEOUT_MS)  # 4 s in
+    # 8 s out, then in again: the pacer went through one whole breath.
+    expect(phase).to_have_text(tr("player.inhale", lang), timeout=PHASE_TIMEOUT_MS)
+    expect(page.locator("#player-stepno")).to_have_text(
+        f"{tr('player.step', lang)} 3 {tr('player.of', lang)} 3", timeout=BREATHE_STEP_TIMEOUT_MS
+    )
     page.click("#player-continue")
 
     # After-rating, then the summary.
@@ -155,7 +171,9 @@ def test_first_visit_to_recorded_session(page: Page, server: Server, lang: Lang)
     checkin_rows = [t for t in texts if tr("history.type_checkin", lang) in t]
     assert len(session_rows) == 1, texts
     assert name in session_rows[0]
-    assert "completed" in session_rows[0]
+    assert tr("history.status_completed", lang) in session_rows[0]
+    assert tr("history.steps", lang, n=3) in session_rows[0]
+    assert page.locator("#trend-symptoms-title").count() == 1  # the check-in's chart
     assert len(checkin_rows) == 1, texts
     assert "6" in checkin_rows[0]
 
@@ -166,7 +184,12 @@ def test_first_visit_to_recorded_session(page: Page, server: Server, lang: Lang)
     assert len(sessions) == 1
     assert sessions[0]["exercise_id"] == EXERCISE_ID
     assert sessions[0]["status"] == "completed"
-    assert [s["outcome"] for s in sessions[0]["steps"]] == ["completed", "skipped", "completed"]
+    assert sessions[0]["params"] == {"minutes": PLANNED_MINUTES}
+    assert [s["outcome"] for s in sessions[0]["steps"]] == ["completed"] * 3
+    breathe = sessions[0]["steps"][1]
+    assert breathe["step_id"] == "breathe"
+    # The step ran its full 120 s of active time (to the browser clock's millisecond rounding).
+    assert breathe["active_s"] == pytest.approx(PLANNED_MINUTES * 60, abs=1.0)
     assert len(checkins) == 1
     assert {k: checkins[0][k] for k in CHECKIN_VALUES} == {
         k: int(v) for k, v in CHECKIN_VALUES.items()
