@@ -35,7 +35,20 @@ if TYPE_CHECKING:
 #: Where the README's pictures live.
 DEFAULT_OUT: Final = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 #: The pages pictured, by file stem (each saved as ``<stem>-desktop.png`` and ``-phone.png``).
-PAGES: Final = ("today", "player", "checkin", "history", "upload-result", "learn")
+PAGES: Final = (
+    "today",
+    "player",
+    "checkin",
+    "history",
+    "measurement",
+    "questionnaire",
+    "upload-result",
+    "learn",
+)
+#: Days of sample history behind the pictures (morning measurements and check-ins).
+DEMO_DAYS: Final = 14
+#: Beats per sample morning measurement (about 4-5 minutes of the example recording).
+DEMO_BEATS: Final = 330
 #: A plausible check-in for the pictures (0-10 each).
 SAMPLE_CHECKIN: Final = {
     "sleep": "6",
@@ -78,6 +91,52 @@ def _player_running(page: Page, server: Server) -> None:
     page.evaluate("() => document.getElementById('player-live').scrollIntoView({block: 'end'})")
 
 
+def seed_demo_history(home: Path, days: int = DEMO_DAYS) -> int:
+    """Fill the journal in ``home`` with ``days`` of sample mornings, so History has something
+    to chart: one resting measurement a day (consecutive stretches of the bundled MIT-BIH 100
+    recording, analysed as vagus analyses any recording) and one check-in a day with slowly
+    easing ratings. The pictures are of sample data, and the README says so.
+
+    Returns the id of the newest measurement (for the measurement page's picture).
+    """
+    import dataclasses
+    from datetime import UTC, datetime, timedelta
+
+    import numpy as np
+
+    from vagus.app import build_app, example_rr_path
+    from vagus.hrv import analyze, read_rr
+
+    rr = read_rr(example_rr_path())
+    app = build_app(env={"VAGUS_HOME": str(home)})
+    start = datetime.now(UTC).replace(hour=6, minute=30, second=0, microsecond=0)
+    newest = 0
+    try:
+        for day in range(days):
+            at = start - timedelta(days=days - day)
+            part = rr[day * DEMO_BEATS // 3 : day * DEMO_BEATS // 3 + DEMO_BEATS]
+            rid = app.journal.start_recording("sample: MIT-BIH 100", at, ["morning"])
+            app.journal.append_beats(rid, [float(x) for x in part])
+            report = analyze(np.asarray(part, dtype=np.float64))
+            app.journal.finish_recording(rid, analysis=report.to_dict())
+            newest = rid
+            ease = day * 4 // days  # 0..3 over the fortnight
+            dated = dataclasses.replace(app, now=lambda at=at: at + timedelta(minutes=5))
+            dated.checkin(
+                {
+                    "sleep": 4 + ease,
+                    "headache": max(0, 4 - ease - day % 2),
+                    "digestion": 5 - ease,
+                    "anxiety": 6 - ease - day % 2,
+                    "pain": 5 - ease,
+                    "fatigue": 6 - ease,
+                }
+            )
+    finally:
+        app.close()
+    return newest
+
+
 def take_screenshots(browser: Browser, server: Server, out: Path, lang: Lang = "en") -> list[Path]:
     """Fill a fresh journal through the pages, then picture each page at both sizes.
 
@@ -86,6 +145,7 @@ def take_screenshots(browser: Browser, server: Server, out: Path, lang: Lang = "
     from vagus.app import example_rr_path
 
     out.mkdir(parents=True, exist_ok=True)
+    newest = seed_demo_history(server.home)
     written: list[Path] = []
     for size, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
         context = browser.new_context(viewport=viewport, device_scale_factor=1)
@@ -108,6 +168,10 @@ def take_screenshots(browser: Browser, server: Server, out: Path, lang: Lang = "
             written.append(_shoot(page, out, "checkin", size))
             page.goto(f"{server.url}/history")
             written.append(_shoot(page, out, "history", size))
+            page.goto(f"{server.url}/measurements/{newest}")
+            written.append(_shoot(page, out, "measurement", size))
+            page.goto(f"{server.url}/questionnaires/gad-7")
+            written.append(_shoot(page, out, "questionnaire", size))
             page.goto(f"{server.url}/upload")
             page.set_input_files("#f-file", str(example_rr_path()))
             page.click('#main form button[type="submit"]')

@@ -472,6 +472,18 @@ def _exercise_name(exercise_id: str, lang: Lang) -> str:
     return exercise_id
 
 
+def local_time(iso: str) -> str:
+    """An ISO time as ``YYYY-MM-DD HH:MM`` in this machine's time zone (the journal keeps UTC).
+
+    >>> local_time("not a time")
+    'not a time'
+    """
+    try:
+        return datetime.fromisoformat(iso).astimezone().strftime("%Y-%m-%d %H:%M")
+    except ValueError:
+        return iso
+
+
 def unit_text(unit: str, lang: Lang) -> str:
     """A plan dose's unit (``min`` or ``rounds``) in ``lang``."""
     return tr(f"today.unit_{unit}", lang) if unit in ("min", "rounds") else unit
@@ -552,7 +564,7 @@ def describe_entry(
         text = str(entry.get("id"))
     return {
         "type": kind,
-        "when": str(entry.get("started_at", ""))[:16].replace("T", " "),
+        "when": local_time(str(entry.get("started_at", ""))),
         "type_text": tr(f"history.type_{kind}", lang),
         "text": text,
         "href": href,
