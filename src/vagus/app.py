@@ -47,9 +47,11 @@ from vagus.program import (
     TodayPlan,
     build_steps,
     evaluate,
+    param_specs,
     plan_today,
     resolve_lang,
     score,
+    validate_params,
 )
 from vagus.program.plan import (
     ExerciseOverride,
@@ -81,6 +83,15 @@ SETTING_RESONANCE: Final = "resonance"
 #: Out-breath / in-breath at the resonance rate: Lehrer's protocols pace a slightly longer
 #: exhale (about 40:60).
 RESONANCE_EXHALE_RATIO: Final = 1.5
+#: The person's preferences (language, breathing pacer defaults, the web's sensor). The name is
+#: historical: the web app's settings page wrote them first.
+SETTING_PREFS: Final = "web_prefs"
+#: The breathing parameters the pacer defaults set (``vagus.program.exercises``).
+PACER_KEYS: Final[tuple[str, ...]] = ("inhale_s", "exhale_s", "hold_in_s", "hold_out_s")
+#: Longest Bluetooth address or platform id accepted after ``ble:`` (a macOS UUID is 36).
+MAX_SENSOR_ADDRESS: Final = 64
+#: How a step may end (``vagus.program.session.Outcome``).
+STEP_OUTCOMES: Final[tuple[str, ...]] = ("completed", "skipped", "aborted")
 #: Before this local hour a resting measurement is tagged "morning" (a waking measurement is the
 #: usual HRV baseline; Plews et al. 2013, Int J Sports Physiol Perform 8:688).
 MORNING_BEFORE_HOUR: Final = 10
@@ -90,20 +101,64 @@ CONNECT_WAIT_S: Final = 30.0
 
 __all__ = [
     "FORMATS",
+    "PACER_KEYS",
+    "STEP_OUTCOMES",
     "App",
     "AppError",
     "Beat",
+    "ConflictError",
+    "NotFoundError",
     "PushFeed",
     "SensorError",
     "SessionRun",
     "build_app",
+    "check_sensor",
     "example_rr_path",
     "write_beats_csv",
 ]
 
 
 class AppError(ValueError):
-    """A user error at the app level (unknown exercise, bad override, unreadable export)."""
+    """A user error at the app level (unknown exercise, bad override, unreadable export).
+
+    ``field`` names the field it is about, when there is one.
+    """
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class NotFoundError(AppError):
+    """An id that names nothing stored (a 404 on the web)."""
+
+
+class ConflictError(AppError):
+    """A request that clashes with what is stored, such as a step recorded twice (a 409)."""
+
+
+def check_sensor(spec: str) -> str:
+    """A sensor choice for the web (``replay``, ``simulated``, ``ble``, ``ble:ADDRESS``), cleaned.
+
+    A file replay (``replay:FILE``) is a command-line choice only: a web form must not name
+    files on the server's disk.
+
+    >>> check_sensor(" ble:AA:BB:CC:DD:EE:FF ")
+    'ble:AA:BB:CC:DD:EE:FF'
+    >>> check_sensor("usb")
+    Traceback (most recent call last):
+    vagus.app.AppError: sensor: expected replay, simulated, ble or ble:ADDRESS, got 'usb'
+    """
+    clean = spec.strip()
+    kind, colon, argument = clean.partition(":")
+    ok = (kind in ("replay", "simulated", "ble") and not colon) or (
+        kind == "ble" and bool(argument.strip()) and len(argument) <= MAX_SENSOR_ADDRESS
+    )
+    if not ok:
+        raise AppError(
+            f"sensor: expected replay, simulated, ble or ble:ADDRESS, got {clean!r}", "sensor"
+        )
+    return clean
 
 
 def example_rr_path() -> Path:
@@ -701,11 +756,16 @@ class App:
         """Build the exercise's steps (validating params) and open it in the journal."""
         self._check_exercise(exercise_id)
         chosen = dict(params or {})
-        rate = self.resonance_rate() if exercise_id == "breathing" else None
-        if rate is not None and not {"inhale_s", "exhale_s", "hold_in_s"} & set(chosen):
-            # The person's candidate resonance rate becomes the breathing default.
-            pattern = BreathPattern.from_rate(rate, RESONANCE_EXHALE_RATIO)
-            chosen |= {"inhale_s": pattern.inhale_s, "exhale_s": pattern.exhale_s}
+        if exercise_id == "breathing" and not set(PACER_KEYS) & set(chosen):
+            prefs = self.prefs()
+            rate = self.resonance_rate()
+            if prefs["pacer_set"]:
+                # The pattern the person set on the settings page.
+                chosen |= prefs["pacer"]
+            elif rate is not None:
+                # Else their candidate resonance rate (vagus resonance).
+                pattern = BreathPattern.from_rate(rate, RESONANCE_EXHALE_RATIO)
+                chosen |= {"inhale_s": pattern.inhale_s, "exhale_s": pattern.exhale_s}
         steps = build_steps(exercise_id, **chosen)  # ValueError names a bad parameter
         clock = clock or MonotonicClock()
         session_id = self.journal.start_session(exercise_id, chosen, at=self.now())
@@ -719,6 +779,118 @@ class App:
             clock=clock,
             wall_clock=self.now,
         )
+
+    # -- sessions driven step by step from outside (the browser's player)
+    def session(self, session_id: int) -> dict[str, Any]:
+        """A session as the journal stores it (NotFoundError when there is none)."""
+        try:
+            return self.journal.session(session_id)
+        except ValueError:  # the journal's error for an unknown id
+            raise NotFoundError(f"session_id: no session {session_id}", "session_id") from None
+
+    def record_step(
+        self,
+        session_id: int,
+        step_id: str,
+        kind: str,
+        started_at: datetime,
+        ended_at: datetime,
+        active_s: float,
+        outcome: str,
+    ) -> int:
+        """Store one step that ended outside a :class:`SessionRun` (the browser's player).
+
+        The step must be one of the session's own (its exercise and parameters rebuild the
+        steps), of its kind, and not recorded yet; else AppError (ConflictError when recorded)
+        names the field, and nothing is stored.
+        """
+        stored = self.session(session_id)
+        steps = {s.id: s for s in build_steps(stored["exercise_id"], **stored["params"])}
+        step = steps.get(step_id)
+        if step is None:
+            raise AppError(
+                f"step_id: {step_id!r} is not a step of this {stored['exercise_id']} session; "
+                f"expected one of {', '.join(steps)}",
+                "step_id",
+            )
+        if kind != step.kind:
+            raise AppError(f"kind: step {step.id!r} is a {step.kind!r} step, got {kind!r}", "kind")
+        if outcome not in STEP_OUTCOMES:
+            raise AppError(
+                f"outcome: expected one of {', '.join(STEP_OUTCOMES)}, got {outcome!r}", "outcome"
+            )
+        if any(s["step_id"] == step.id for s in stored["steps"]):
+            raise ConflictError(f"step_id: step {step.id!r} is already recorded", "step_id")
+        return self.journal.record_step(
+            session_id,
+            step.id,
+            step.kind,
+            started_at,
+            ended_at,
+            active_s,
+            outcome,
+        )
+
+    def finish_session(self, session_id: int, status: str) -> dict[str, Any]:
+        """Close a running session (completed, stopped or aborted); returns it as stored."""
+        self.session(session_id)
+        self.journal.finish_session(session_id, status)  # type: ignore[arg-type]
+        _mark_live(self.journal, session_id, None)
+        return self.session(session_id)
+
+    def rate_session(self, session_id: int, moment: str, calm: int) -> int:
+        """A 0-10 calm rating before or after a session (one of each)."""
+        self.session(session_id)
+        return self.journal.add_rating(session_id, moment, calm)  # type: ignore[arg-type]
+
+    # -- the person's preferences
+    def prefs(self) -> dict[str, Any]:
+        """``{"lang", "pacer", "pacer_set", "sensor", "sensor_set"}``.
+
+        ``lang`` is None until chosen; ``pacer`` holds the breathing defaults (seconds of each
+        phase) until the person sets their own, which every breathing session then uses (the CLI
+        and the web); ``sensor`` is the web's sensor: the one chosen in the settings, else the
+        setting (``vagus serve --sensor``, ``VAGUS_SENSOR``).
+        """
+        stored = dict(self.journal.get_setting(SETTING_PREFS, {}) or {})
+        defaults = {spec.name: spec.default for spec in param_specs("breathing")}
+        saved = stored.get("pacer", {})
+        pacer = {key: float(saved.get(key, defaults[key])) for key in PACER_KEYS}
+        sensor = stored.get("sensor")
+        return {
+            "lang": stored.get("lang"),
+            "pacer": pacer,
+            "pacer_set": "pacer" in stored,
+            "sensor": sensor if isinstance(sensor, str) else self.settings.sensor,
+            "sensor_set": isinstance(sensor, str),
+        }
+
+    def set_prefs(
+        self,
+        *,
+        lang: Lang | None = None,
+        pacer: Mapping[str, float] | None = None,
+        sensor: str | None = None,
+    ) -> dict[str, Any]:
+        """Validate and store any of the three; nothing is stored when one is bad.
+
+        Raises
+        ------
+        ValueError
+            Naming the bad field (a breath outside 3-12 a minute, a length out of range, an
+            unknown sensor).
+        """
+        stored = dict(self.journal.get_setting(SETTING_PREFS, {}) or {})
+        if sensor is not None:
+            stored["sensor"] = check_sensor(sensor)
+        if pacer is not None:
+            clean = validate_params("breathing", dict(pacer))
+            BreathPattern(**{key: float(clean[key]) for key in PACER_KEYS})
+            stored["pacer"] = {key: float(clean[key]) for key in PACER_KEYS}
+        if lang is not None:
+            stored["lang"] = lang
+        self.journal.set_setting(SETTING_PREFS, stored)
+        return self.prefs()
 
     # -- sensors and live measurement
     def make_sensor(

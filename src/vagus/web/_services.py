@@ -19,7 +19,7 @@ from typing import Any, Final
 
 import numpy as np
 
-from vagus.app import SETTING_LIVE_SESSIONS, App
+from vagus.app import App, ConflictError, NotFoundError
 from vagus.hrv import INDICES, HrvReport, correct_rr
 from vagus.program import (
     CHECKIN_FIELDS,
@@ -30,33 +30,23 @@ from vagus.program import (
     ScreeningResult,
     Step,
     TodayPlan,
-    build_steps,
     cue_text,
     load_catalog,
     param_specs,
-    validate_params,
 )
 from vagus.web._i18n import tr
 
-#: Journal setting that holds the web's preferences (language, pacer defaults).
-SETTING_WEB_PREFS: Final = "web_prefs"
-#: The breathing parameters the pacer defaults may set (``vagus.program.exercises``).
-PACER_KEYS: Final[tuple[str, ...]] = ("inhale_s", "exhale_s", "hold_in_s", "hold_out_s")
 #: The words that confirm "delete everything" (as ``vagus forget`` asks).
 DELETE_WORDS: Final[Mapping[Lang, str]] = {"en": "DELETE", "nb": "SLETT"}
 #: Largest upload read, in bytes: an Apple Health export of several years is a few hundred MB;
 #: larger files are refused before they fill the disk.
 MAX_UPLOAD_BYTES: Final = 512 * 1024 * 1024
-#: Longest Bluetooth address or platform id accepted after ``ble:`` (a macOS UUID is 36).
-MAX_SENSOR_ADDRESS: Final = 64
+#: Fewest beats for which the measurement's NN series (for its plots) is computed.
+MIN_NN_FOR_PLOTS: Final = 3
 #: Session statuses with a translated word (``history.status_*`` in messages.toml).
 SESSION_STATUS_KEYS: Final = frozenset(
     {"running", "completed", "stopped", "aborted", "interrupted"}
 )
-#: Fewest beats for which the measurement's NN series (for its plots) is computed.
-MIN_NN_FOR_PLOTS: Final = 3
-#: Step outcomes the browser may report (``vagus.program.session.Outcome``).
-STEP_OUTCOMES: Final[tuple[str, ...]] = ("completed", "skipped", "aborted")
 
 
 class WebError(Exception):
@@ -80,6 +70,10 @@ def user_errors(status: int = 400) -> Iterator[None]:
         yield
     except WebError:
         raise
+    except NotFoundError as error:
+        raise WebError(404, str(error), error.field) from None
+    except ConflictError as error:
+        raise WebError(409, str(error), error.field) from None
     except ValueError as error:
         raise WebError(status, str(error), getattr(error, "field", None)) from None
 
@@ -88,45 +82,8 @@ def user_errors(status: int = 400) -> Iterator[None]:
 
 
 def get_prefs(app: App) -> dict[str, Any]:
-    """``{"lang": "nb"|"en"|None, "pacer": {inhale_s, exhale_s, hold_in_s, hold_out_s},
-    "pacer_set": bool, "sensor": str, "sensor_set": bool}``.
-
-    The pacer holds the breathing exercise's defaults until the person sets their own; the
-    sensor is the server's own (``replay``, ``simulated``, ``ble[:ADDRESS]``): the one chosen
-    on the settings page, else the app's setting (``vagus serve --sensor``, ``VAGUS_SENSOR``).
-    """
-    stored = dict(app.journal.get_setting(SETTING_WEB_PREFS, {}) or {})
-    defaults = {spec.name: spec.default for spec in param_specs("breathing")}
-    pacer = {key: float(stored.get("pacer", {}).get(key, defaults[key])) for key in PACER_KEYS}
-    sensor = stored.get("sensor")
-    return {
-        "lang": stored.get("lang"),
-        "pacer": pacer,
-        "pacer_set": "pacer" in stored,
-        "sensor": sensor if isinstance(sensor, str) else app.settings.sensor,
-        "sensor_set": isinstance(sensor, str),
-    }
-
-
-def check_sensor(spec: str) -> str:
-    """The sensor spec cleaned, or ValueError naming what is expected.
-
-    >>> check_sensor(" ble:AA:BB:CC:DD:EE:FF ")
-    'ble:AA:BB:CC:DD:EE:FF'
-    >>> check_sensor("usb")
-    Traceback (most recent call last):
-    ValueError: sensor: expected replay, simulated, ble or ble:ADDRESS, got 'usb'
-    """
-    clean = spec.strip()
-    kind, colon, argument = clean.partition(":")
-    ok = (
-        (kind in ("replay", "simulated") and not colon)
-        or (kind == "ble" and not colon)
-        or (kind == "ble" and bool(argument.strip()) and len(argument) <= MAX_SENSOR_ADDRESS)
-    )
-    if not ok:
-        raise ValueError(f"sensor: expected replay, simulated, ble or ble:ADDRESS, got {clean!r}")
-    return clean
+    """The person's preferences (:meth:`vagus.app.App.prefs`)."""
+    return app.prefs()
 
 
 def set_prefs(
@@ -136,28 +93,9 @@ def set_prefs(
     pacer: Mapping[str, float] | None = None,
     sensor: str | None = None,
 ) -> dict[str, Any]:
-    """Validate and store the language, pacer defaults and/or sensor; nothing is stored if one
-    is bad.
-
-    Raises
-    ------
-    ValueError
-        Naming the bad field (a breath outside 3-12 a minute, a length out of range, an
-        unknown sensor).
-    """
-    stored = dict(app.journal.get_setting(SETTING_WEB_PREFS, {}) or {})
-    if sensor is not None:
-        # A file replay (replay:FILE) is a command-line choice: a web form must not name
-        # files on the server's disk.
-        stored["sensor"] = check_sensor(sensor)
-    if pacer is not None:
-        clean = validate_params("breathing", dict(pacer))
-        BreathPattern(**{key: float(clean[key]) for key in PACER_KEYS})
-        stored["pacer"] = {key: float(clean[key]) for key in PACER_KEYS}
-    if lang is not None:
-        stored["lang"] = lang
-    app.journal.set_setting(SETTING_WEB_PREFS, stored)
-    return get_prefs(app)
+    """Store preferences (:meth:`vagus.app.App.set_prefs`); 400 naming a bad field."""
+    with user_errors():
+        return app.set_prefs(lang=lang, pacer=pacer, sensor=sensor)
 
 
 # --- program ----------------------------------------------------------------------------------
@@ -313,12 +251,8 @@ def start_session(
     set some (else the app's: their resonance rate, else 4 s in / 8 s out).
     """
     check_exercise(exercise_id)
-    chosen = dict(params)
-    prefs = get_prefs(app)
-    if exercise_id == "breathing" and prefs["pacer_set"] and not set(PACER_KEYS) & set(chosen):
-        chosen |= prefs["pacer"]
     with user_errors():
-        run = app.start_session(exercise_id, chosen)
+        run = app.start_session(exercise_id, dict(params))
     steps = [step_json(step, lang) for step in run.steps]
     return {
         "id": run.session_id,
@@ -331,64 +265,40 @@ def start_session(
 
 def get_session(app: App, session_id: int) -> dict[str, Any]:
     """A session as the journal stores it (404 when there is none)."""
-    try:
-        return app.journal.session(session_id)
-    except ValueError:  # the journal's error for an unknown id
-        raise WebError(404, f"session_id: no session {session_id}", "session_id") from None
+    with user_errors():
+        return app.session(session_id)
 
 
 def record_step(app: App, session_id: int, event: Mapping[str, Any]) -> dict[str, Any]:
-    """Store one ended step the browser reports; the step must be one of the session's own.
+    """Store one ended step the browser reports (:meth:`vagus.app.App.record_step`).
 
     ``event`` has ``step_id``, ``kind``, ``started_at``, ``ended_at`` (aware datetimes),
     ``active_s`` (seconds, pauses excluded) and ``outcome`` (completed, skipped, aborted).
+    404 for an unknown session, 409 for a step already recorded, 400 for a wrong step.
     """
-    session = get_session(app, session_id)
     with user_errors():
-        steps = {s.id: s for s in build_steps(session["exercise_id"], **session["params"])}
-    step = steps.get(event["step_id"])
-    if step is None:
-        raise WebError(
-            400,
-            f"step_id: {event['step_id']!r} is not a step of this {session['exercise_id']} "
-            f"session; expected one of {', '.join(steps)}",
-            "step_id",
-        )
-    if event["kind"] != step.kind:
-        raise WebError(
-            400, f"kind: step {step.id!r} is a {step.kind!r} step, got {event['kind']!r}", "kind"
-        )
-    if any(s["step_id"] == step.id for s in session["steps"]):
-        raise WebError(409, f"step_id: step {step.id!r} is already recorded", "step_id")
-    with user_errors():
-        row = app.journal.record_step(
+        row = app.record_step(
             session_id,
-            step.id,
-            step.kind,
+            event["step_id"],
+            event["kind"],
             event["started_at"],
             event["ended_at"],
             event["active_s"],
             event["outcome"],
         )
-    return {"id": row, "session_id": session_id, "step_id": step.id}
+    return {"id": row, "session_id": session_id, "step_id": event["step_id"]}
 
 
 def finish_session(app: App, session_id: int, status: str) -> dict[str, Any]:
-    """Close a running session (completed, stopped or aborted) and forget its live marker."""
-    get_session(app, session_id)
+    """Close a running session (completed, stopped or aborted)."""
     with user_errors():
-        app.journal.finish_session(session_id, status)  # type: ignore[arg-type]
-    live = dict(app.journal.get_setting(SETTING_LIVE_SESSIONS, {}) or {})
-    if live.pop(str(session_id), None) is not None:
-        app.journal.set_setting(SETTING_LIVE_SESSIONS, live)
-    return get_session(app, session_id)
+        return app.finish_session(session_id, status)
 
 
 def rate_session(app: App, session_id: int, moment: str, calm: int) -> dict[str, Any]:
     """A 0-10 calm rating before or after a session (one of each)."""
-    get_session(app, session_id)
     with user_errors():
-        row = app.journal.add_rating(session_id, moment, calm)  # type: ignore[arg-type]
+        row = app.rate_session(session_id, moment, calm)
     return {"id": row, "session_id": session_id, "moment": moment, "calm": calm}
 
 

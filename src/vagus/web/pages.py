@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData, UploadFile
 
-from vagus.app import App
+from vagus.app import PACER_KEYS, App, check_sensor
 from vagus.hrv import power_spectrum
 from vagus.program import (
     CHECKIN_FIELDS,
@@ -31,10 +31,8 @@ from vagus.web._deps import choose_lang, csrf_protect, get_app, render
 from vagus.web._i18n import tr
 from vagus.web._services import (
     DELETE_WORDS,
-    PACER_KEYS,
     WebError,
     analyze_upload,
-    check_sensor,
     count_imported,
     describe_entry,
     exercise_json,
