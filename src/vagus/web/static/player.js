@@ -147,6 +147,9 @@
     $("player-pause").hidden = !timed;
     $("player-pause").textContent = S.pause;
     $("player-left").textContent = "";
+    // Keyboard users land on the control that moves the session on: Continue for a step that
+    // waits for them, Pause for a timed one (the button they just pressed may be hidden now).
+    (timed ? $("player-pause") : $("player-continue")).focus();
     render();
   }
 
@@ -289,7 +292,6 @@
         $("player-run").hidden = false;
         if ($("player-heart").checked) startLive();
         beginStep(0);
-        $("player-pause").focus();
         state.timer = window.setInterval(render, TICK_MS);
         window.requestAnimationFrame(frame);
       })
