@@ -76,3 +76,20 @@ def test_stream_refuses_bad_speed(client: TestClient, vagus_app: App) -> None:
 def test_stream_is_documented(client: TestClient) -> None:
     paths = client.get("/api/openapi.json").json()["paths"]
     assert "/api/live/stream" in paths
+
+
+def test_stream_uses_the_sensor_chosen_on_the_settings_page(
+    client: TestClient, vagus_app: App
+) -> None:
+    # The app's own setting is the replay; the settings page picks the simulator instead.
+    assert vagus_app.settings.sensor == "replay"
+    saved = client.put("/api/settings", json={"sensor": "simulated"})
+    assert saved.status_code == 200, saved.text
+    events = _parse(client.get("/api/live/stream?speed=50&limit=3").text)
+    recording = vagus_app.journal.recording(events[0][1]["recording_id"])
+    assert recording["source"].startswith("simulated")
+    assert len([name for name, _ in events if name == "beat"]) == 3
+
+    client.put("/api/settings", json={"sensor": "replay"})
+    events = _parse(client.get("/api/live/stream?speed=50&limit=1").text)
+    assert vagus_app.journal.recording(events[0][1]["recording_id"])["source"].startswith("replay")

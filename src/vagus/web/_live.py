@@ -1,41 +1,101 @@
-"""Live heart data for the browser player: server-sent events from the server's own sensor.
+"""Live heart data for the browser player: the server's own sensor, or a strap in the browser.
 
-``GET /api/live/stream`` connects the app's sensor (:meth:`vagus.app.App.make_sensor`, the
-replay of the bundled recording by default), opens one journal recording tagged ``"web"`` for
-this stream, and sends one event per beat with the streaming HRV (heart rate, RMSSD, ln RMSSD,
-coherence). The recording is finished with its full analysis when the client goes away or the
-sensor's stream ends.
+Two ways in, one journal:
 
-Why server-sent events and not a WebSocket: the data flows one way, EventSource reconnects by
-itself, and it is plain HTTP (WHATWG HTML Living Standard, section 9.2 "Server-sent events").
+``GET /api/live/stream``
+    Connects the server's sensor, the one chosen on the settings page
+    (:func:`vagus.web._services.get_prefs`, else the app's setting; the replay of the bundled
+    recording by default), opens one journal recording tagged ``"web"`` for this stream, and
+    sends one event per beat with the streaming HRV (heart rate, RMSSD, ln RMSSD, coherence).
+    The recording is finished with its full analysis when the client goes away or the
+    sensor's stream ends.
+``POST /api/live/browser`` + ``/{id}/beats`` + ``/{id}/finish``
+    A heart-rate strap connected in the person's browser (Web Bluetooth, ``static/strap.js``)
+    posts its RR intervals about once a second; each post is written to the journal before the
+    answer goes out (a crash loses nothing that was acknowledged) and is answered with the
+    same events the stream sends, so the player draws both the same way. The recordings are
+    tagged ``"web"`` and ``"browser-strap"``.
 
-Every blocking call (connecting, the journal's writes) runs in a worker thread, so a slow disk
-or a slow strap never holds up the server's event loop.
+Why server-sent events for the server's sensor and not a WebSocket: the data flows one way,
+EventSource reconnects by itself, and it is plain HTTP (WHATWG HTML Living Standard, section 9.2
+"Server-sent events"). Why plain POSTs for the browser's strap: each batch must be acknowledged
+only once it is stored, which is what a request/response is; a batch that was not acknowledged
+is sent again, and its ``seq`` makes the repeat harmless (see :meth:`BrowserRecordings.add`).
+
+Every blocking call (connecting, the journal's writes, the analysis) runs in a worker thread:
+the stream's in ``asyncio.to_thread``, the browser routes because they are plain ``def`` routes,
+which FastAPI runs in its thread pool. So a slow disk or a slow strap never holds up the server's
+event loop.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import math
-from collections.abc import AsyncIterator
-from typing import Annotated, Final
+import threading
+import time
+from collections import deque
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.datastructures import State
 
-from vagus.app import App, AppError, LiveRecording, SensorError
+from vagus.app import App, AppError, Beat, LiveRecording, PushFeed, SensorError
+from vagus.hrv._constants import MAX_RR_MS, MIN_RR_MS
 from vagus.hrv.streaming import Update
-from vagus.web._deps import get_app
-from vagus.web._services import WebError
+from vagus.web._deps import csrf_protect, get_app
+from vagus.web._services import WebError, get_prefs
 
-__all__ = ["LIVE_TAG", "MAX_SPEED", "event_json", "router"]
+__all__ = [
+    "ABANDONED_AFTER_S",
+    "BROWSER_TAG",
+    "LIVE_TAG",
+    "MAX_BEATS_PER_POST",
+    "MAX_SPEED",
+    "BrowserRecordings",
+    "browser_recordings",
+    "event_json",
+    "finish_all",
+    "router",
+]
 
+_log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/live", tags=["live"])
 AppDep = Annotated[App, Depends(get_app)]
+#: Every unsafe route checks the CSRF token (the router has a GET too, so it is per route).
+CSRF: Final = [Depends(csrf_protect)]
 
-#: Tag of the journal recordings made by a browser's live stream.
+#: Tag of the journal recordings made by a browser's live view (either way in).
 LIVE_TAG: Final = "web"
+#: Second tag of the recordings of a strap connected in the browser (Web Bluetooth).
+BROWSER_TAG: Final = "browser-strap"
+#: Appended to the strap's name in the recording's source, so the journal tells the two apart.
+BROWSER_SUFFIX: Final = " (browser)"
+#: The source name when the browser does not know the strap's name (Web Bluetooth's
+#: ``BluetoothDevice.name`` may be empty).
+DEFAULT_STRAP_NAME: Final = "Bluetooth heart-rate strap"
+#: Longest strap name accepted, characters (the GAP Device Name is at most 248 bytes, but the
+#: names straps advertise are short; the journal keeps 200 for the whole source).
+MAX_NAME_CHARS: Final = 100
+#: Most beats in one post: 600 beats is 2 minutes at 300 bpm, 10 minutes at 60 bpm, so a tab
+#: that was throttled in the background (Chrome runs its timers once a minute there) catches up
+#: in one post, and one post is still a small request (about 25 kB).
+MAX_BEATS_PER_POST: Final = 600
+#: Longest gap a beat may declare before it, s (a day: beyond that it is a new recording).
+MAX_GAP_S: Final = 86_400.0
+#: A browser recording without a post for this long is taken to be abandoned (the tab closed,
+#: the laptop slept) and is finished with its analysis at the next browser request, s.
+ABANDONED_AFTER_S: Final = 600.0
+#: Key on the server's ``app.state`` that holds the :class:`BrowserRecordings`.
+STATE_KEY: Final = "vagus_browser_recordings"
+_MS_PER_S: Final = 1000.0
+
 #: Fastest replay speed a client may ask for (x real time; tests and demos).
 MAX_SPEED: Final = 50.0
 #: How often the stream looks for new beats, s (a beat is at least ~0.3 s apart at 200 bpm).
@@ -85,6 +145,9 @@ def event_json(update: Update, t_s: float) -> dict[str, float | int | None]:
     }
 
 
+# --- the server's own sensor: server-sent events ------------------------------------------------
+
+
 def _sse(event: str, data: object) -> str:
     return f"event: {event}\ndata: {json.dumps(data, allow_nan=False)}\n\n"
 
@@ -132,11 +195,12 @@ async def live_stream(
         int | None, Query(ge=1, le=100_000, description="Stop after this many beats")
     ] = None,
 ) -> StreamingResponse:
-    """Server-sent events from the server's sensor: ``beat`` events with
-    ``{t_s, heart_rate_bpm, rmssd_ms, ln_rmssd, coherence, n_beats}``, recorded in the journal
-    (tagged ``web``) and finished when the client disconnects."""
+    """Server-sent events from the server's sensor (the one chosen on the settings page):
+    ``beat`` events with ``{t_s, heart_rate_bpm, rmssd_ms, ln_rmssd, coherence, n_beats}``,
+    recorded in the journal (tagged ``web``) and finished when the client disconnects."""
+    prefs = await asyncio.to_thread(get_prefs, app)
     try:
-        sensor = app.make_sensor(speed=speed)
+        sensor = app.make_sensor(prefs["sensor"], speed=speed)
     except AppError as error:
         raise WebError(400, str(error), "sensor") from None
     try:
@@ -148,3 +212,349 @@ async def live_stream(
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
+
+
+# --- a strap connected in the browser: beats posted by strap.js --------------------------------
+
+
+@dataclass(eq=False)
+class _Open:
+    """One browser recording in progress. ``lock`` keeps its posts (and its finish) in order."""
+
+    recording: LiveRecording
+    feed: PushFeed
+    last_post_s: float
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    #: Beats stored so far (the ``seq`` the next post should carry).
+    n_beats: int = 0
+    #: Time of the last stored beat on the recording's timeline, s.
+    t_s: float = 0.0
+    finished: bool = False
+    #: The events of the last beats stored (the newest last), for a batch sent again.
+    recent: deque[dict[str, float | int | None]] = field(
+        default_factory=lambda: deque(maxlen=MAX_BEATS_PER_POST)
+    )
+
+
+@dataclass(frozen=True)
+class PostedBeat:
+    """One beat as the browser posts it (already validated by the route's model).
+
+    Attributes
+    ----------
+    rr_ms : float
+        The RR interval that ends this beat, ms (200-3000).
+    gap_before : bool
+        Data was lost just before it (lost contact, a reconnect, wall time beyond the RR sum).
+    gap_s : float
+        With ``gap_before``: seconds before the beat's own RR interval that no RR interval
+        accounts for (its time on the timeline moves on by this much); else 0.
+    """
+
+    rr_ms: float
+    gap_before: bool = False
+    gap_s: float = 0.0
+
+
+def _not_open(recording_id: int) -> WebError:
+    return WebError(
+        404, f"recording_id: no browser recording {recording_id} in progress", "recording_id"
+    )
+
+
+class BrowserRecordings:
+    """The open browser recordings of one server, safe to use from the thread pool.
+
+    Parameters
+    ----------
+    clock : callable
+        Monotonic seconds (``time.monotonic``); tests pass their own to age recordings.
+    abandoned_after_s : float
+        A recording without a post for this long is finished by :meth:`sweep`.
+    """
+
+    def __init__(
+        self,
+        clock: Callable[[], float] = time.monotonic,
+        abandoned_after_s: float = ABANDONED_AFTER_S,
+    ) -> None:
+        self.clock = clock
+        self.abandoned_after_s = abandoned_after_s
+        self._lock = threading.Lock()
+        self._open: dict[int, _Open] = {}
+
+    def open_ids(self) -> list[int]:
+        """Ids of the recordings in progress."""
+        with self._lock:
+            return sorted(self._open)
+
+    def start(self, app: App, name: str) -> int:
+        """Open a recording for the strap called ``name``; returns its journal id."""
+        shown = name.strip() or DEFAULT_STRAP_NAME
+        feed = PushFeed(shown + BROWSER_SUFFIX)
+        recording = app.open_recording(feed, tags=[LIVE_TAG, BROWSER_TAG])
+        entry = _Open(recording=recording, feed=feed, last_post_s=self.clock())
+        with self._lock:
+            self._open[recording.recording_id] = entry
+        return recording.recording_id
+
+    def _touch(self, recording_id: int) -> _Open:
+        with self._lock:
+            entry = self._open.get(recording_id)
+            if entry is None:
+                raise _not_open(recording_id)
+            entry.last_post_s = self.clock()
+            return entry
+
+    def add(
+        self, recording_id: int, beats: Sequence[PostedBeat], seq: int | None = None
+    ) -> tuple[list[dict[str, float | int | None]], int]:
+        """Store beats (oldest first) and return their events and the recording's beat count.
+
+        ``seq`` is the number of beats the client believes are stored before this batch. A
+        batch whose answer was lost is sent again with the same ``seq``; the beats already
+        stored are then skipped, so no beat is stored twice, and their events are answered
+        again (the last ``MAX_BEATS_PER_POST`` are kept), so the client still sees each beat
+        once. None: no check (append all).
+
+        Parameters
+        ----------
+        recording_id : int
+            A recording opened by :meth:`start` and not finished.
+        beats : sequence of PostedBeat
+            The batch, oldest first (validated: RR 200-3000 ms).
+        seq : int, optional
+            Beats stored before this batch, as the client counts them.
+
+        Returns
+        -------
+        tuple of (list of dict, int)
+            The ``beat`` events (:func:`event_json`) of the batch's beats, and the number of
+            beats the recording holds now.
+
+        Raises
+        ------
+        WebError
+            404 for an unknown or finished recording; 409 when ``seq`` is beyond the beats
+            stored (beats in between were never received).
+        """
+        entry = self._touch(recording_id)
+        with entry.lock:
+            if entry.finished:
+                raise _not_open(recording_id)
+            skip = 0
+            if seq is not None:
+                if seq > entry.n_beats:
+                    raise WebError(
+                        409,
+                        f"seq: expected at most {entry.n_beats} (the beats stored), got {seq}",
+                        "seq",
+                    )
+                skip = min(entry.n_beats - seq, len(beats))
+            # Events of the repeated beats that are still kept: beat i (0-based) is at
+            # recent[i - first_kept].
+            first_kept = entry.n_beats - len(entry.recent)
+            repeated = [
+                entry.recent[i - first_kept]
+                for i in range(max(seq or 0, first_kept), (seq or 0) + skip)
+            ]
+            fresh = beats[skip:]
+            if not fresh:
+                return repeated, entry.n_beats
+            t_s = entry.t_s
+            pushed = []
+            for beat in fresh:
+                t_s += (beat.gap_s if beat.gap_before else 0.0) + beat.rr_ms / _MS_PER_S
+                pushed.append(Beat(t_s=t_s, rr_ms=beat.rr_ms, gap_before=beat.gap_before))
+            entry.feed.push(pushed)
+            # The journal write happens here, before the answer: an acknowledged beat is stored.
+            updates = entry.recording.pump()
+            events = [event_json(update, update.t_s) for update in updates]
+            entry.t_s = t_s
+            entry.n_beats += len(fresh)
+            entry.recent.extend(events)
+            return repeated + events, entry.n_beats
+
+    def finish(self, recording_id: int) -> dict[str, Any]:
+        """Finish a recording with its full HRV analysis (stored in the journal).
+
+        Returns
+        -------
+        dict
+            ``recording_id``, ``n_beats`` and ``indices`` (the analysis' indices; None for a
+            recording without beats).
+
+        Raises
+        ------
+        WebError
+            404 when the recording is not in progress (unknown, or finished already).
+        """
+        with self._lock:
+            entry = self._open.pop(recording_id, None)
+        if entry is None:
+            raise _not_open(recording_id)
+        return self._finish(entry)
+
+    @staticmethod
+    def _finish(entry: _Open) -> dict[str, Any]:
+        with entry.lock:
+            entry.finished = True
+            report = entry.recording.finish()
+        return {
+            "recording_id": entry.recording.recording_id,
+            "n_beats": entry.n_beats,
+            "indices": dict(report.indices) if report is not None else None,
+        }
+
+    def sweep(self, keep: int | None = None) -> list[int]:
+        """Finish the recordings without a post for ``abandoned_after_s`` (all but ``keep``,
+        the one the current request is about); returns their ids."""
+        now = self.clock()
+        with self._lock:
+            idle = [
+                rid
+                for rid, entry in self._open.items()
+                if rid != keep and now - entry.last_post_s >= self.abandoned_after_s
+            ]
+            entries = [self._open.pop(rid) for rid in idle]
+        for entry in entries:
+            self._finish_quietly(entry)
+        return idle
+
+    def finish_all(self) -> list[int]:
+        """Finish every open recording (the server is stopping); returns their ids."""
+        with self._lock:
+            entries = list(self._open.values())
+            self._open.clear()
+        for entry in entries:
+            self._finish_quietly(entry)
+        return [entry.recording.recording_id for entry in entries]
+
+    @classmethod
+    def _finish_quietly(cls, entry: _Open) -> None:
+        # One recording that cannot be finished (a full disk) must not keep the others open,
+        # nor fail the unrelated request that happened to sweep it: it is logged, and the
+        # journal keeps its beats (it stays unfinished, as after a crash).
+        try:
+            cls._finish(entry)
+        except Exception:
+            _log.exception("could not finish browser recording %d", entry.recording.recording_id)
+
+
+_STATE_LOCK: Final = threading.Lock()
+
+
+def browser_recordings(app_state: State) -> BrowserRecordings:
+    """The server's :class:`BrowserRecordings` (made on first use), kept on ``app.state``."""
+    with _STATE_LOCK:
+        registry = getattr(app_state, STATE_KEY, None)
+        if not isinstance(registry, BrowserRecordings):
+            registry = BrowserRecordings()
+            setattr(app_state, STATE_KEY, registry)
+        return registry
+
+
+def finish_all(app_state: State) -> list[int]:
+    """Finish every browser recording still open, with its analysis: call when the server stops.
+
+    Parameters
+    ----------
+    app_state : starlette.datastructures.State
+        The FastAPI server's ``app.state``.
+
+    Returns
+    -------
+    list of int
+        The ids of the recordings finished.
+    """
+    registry = getattr(app_state, STATE_KEY, None)
+    return registry.finish_all() if isinstance(registry, BrowserRecordings) else []
+
+
+def _registry(request: Request, keep: int | None = None) -> BrowserRecordings:
+    """The registry, after finishing the recordings abandoned by their browsers."""
+    registry = browser_recordings(request.app.state)
+    registry.sweep(keep=keep)
+    return registry
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class StrapIn(_Body):
+    """The strap the browser connected to."""
+
+    name: str = Field(
+        max_length=MAX_NAME_CHARS,
+        description="The strap's Bluetooth name (BluetoothDevice.name); may be empty.",
+    )
+
+
+class BeatIn(_Body):
+    """One beat from the strap's Heart Rate Measurement notifications."""
+
+    rr_ms: float = Field(
+        strict=True,
+        ge=MIN_RR_MS,
+        le=MAX_RR_MS,
+        allow_inf_nan=False,
+        description=f"RR interval ending at this beat, ms ({MIN_RR_MS:g}-{MAX_RR_MS:g}).",
+    )
+    gap_before: bool = Field(
+        False,
+        strict=True,
+        description="Data was lost just before this beat (lost contact, a reconnect, more "
+        "wall-clock time than the RR intervals account for).",
+    )
+    gap_s: float = Field(
+        0.0,
+        strict=True,
+        ge=0.0,
+        le=MAX_GAP_S,
+        allow_inf_nan=False,
+        description="With gap_before: seconds of the gap not covered by RR intervals.",
+    )
+
+
+class BeatsIn(_Body):
+    """A batch of beats, oldest first."""
+
+    beats: list[BeatIn] = Field(min_length=1, max_length=MAX_BEATS_PER_POST)
+    seq: int | None = Field(
+        None,
+        strict=True,
+        ge=0,
+        description="Beats stored before this batch as the client counts them: a batch sent "
+        "again after a lost answer is then not stored twice.",
+    )
+
+
+@router.post("/browser", status_code=201, dependencies=CSRF)
+def start_browser_recording(body: StrapIn, request: Request, app: AppDep) -> dict[str, int]:
+    """Open a journal recording (tagged ``web`` and ``browser-strap``) for a strap connected in
+    the browser; its beats are then posted to ``/api/live/browser/{id}/beats``."""
+    return {"recording_id": _registry(request).start(app, body.name)}
+
+
+@router.post("/browser/{recording_id}/beats", dependencies=CSRF)
+def post_browser_beats(recording_id: int, body: BeatsIn, request: Request) -> dict[str, Any]:
+    """Store a batch of beats (written to the journal before the answer) and return the
+    streaming HRV after each: the ``beat`` events of ``/api/live/stream``."""
+    for index, beat in enumerate(body.beats):
+        if beat.gap_s and not beat.gap_before:
+            raise WebError(
+                422,
+                f"beats.{index}.gap_s: expected 0 for a beat without gap_before",
+                f"beats.{index}.gap_s",
+            )
+    beats = [PostedBeat(b.rr_ms, b.gap_before, b.gap_s) for b in body.beats]
+    updates, n_beats = _registry(request, keep=recording_id).add(recording_id, beats, body.seq)
+    return {"updates": updates, "n_beats": n_beats}
+
+
+@router.post("/browser/{recording_id}/finish", dependencies=CSRF)
+def finish_browser_recording(recording_id: int, request: Request) -> dict[str, Any]:
+    """Finish the recording with its full HRV analysis: ``{recording_id, n_beats, indices}``
+    (``indices`` null without beats); 404 when it is unknown or already finished."""
+    return _registry(request, keep=recording_id).finish(recording_id)
