@@ -1,0 +1,68 @@
+"""The exercise page with a strap connected in the browser: the button appears only with Web
+Bluetooth, the player shows the strap's heart data (not the server's sensor), and the beats are
+recorded in the journal as a browser-strap measurement."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pytest
+from browser_harness import Server, history
+from test_browser_strap import FAKE_BLUETOOTH, NO_BLUETOOTH, STRAP_NAME, rr_packet, wait_for
+
+from vagus.web._i18n import tr
+from vagus.web._live import BROWSER_TAG
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
+
+playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+expect = playwright_api.expect
+
+#: RR intervals the fake strap sends, in 1/1024 s (about 1 s each: 60 bpm).
+RAW_RR = (1024, 1030, 1018, 1024, 1040, 1010)
+
+
+def test_no_button_without_web_bluetooth(page: Page, server: Server) -> None:
+    page.add_init_script(NO_BLUETOOTH)
+    page.goto(f"{server.url}/exercises/breathing?lang=en")
+    expect(page.locator("#player-start")).to_be_visible()
+    expect(page.locator("#player-strap")).to_be_hidden()
+
+
+def test_player_shows_the_browsers_strap(page: Page, server: Server) -> None:
+    page.add_init_script(FAKE_BLUETOOTH)
+    page.goto(f"{server.url}/exercises/breathing?lang=nb")
+    button = page.locator("#strap-connect")
+    expect(button).to_be_visible()
+    expect(button).to_have_text(tr("strap.connect", "nb"))
+    button.click()
+    expect(page.locator("#strap-status")).to_have_text(
+        f"{tr('strap.connected', 'nb')} {STRAP_NAME}"
+    )
+    page.click("#player-start")
+    page.click("#player-rating-skip")
+    page.locator("#player-run").wait_for(state="visible")
+    expect(page.locator("#player-live")).to_be_visible()
+    for raw in RAW_RR:
+        page.evaluate("(bytes) => window.__fakeStrap.emit(bytes)", rr_packet([raw]))
+    # 1024/1024 s -> 60 bpm; the last beat is 1010/1024 s -> 61 bpm. The server's replay would
+    # show the recording's ~75 bpm: what is shown is the strap's.
+    expect(page.locator("#live-hr")).to_have_text("61")
+    wait_for(
+        page,
+        "() => document.querySelectorAll('#live-chart polyline').length",
+        lambda n: n == 1,
+        "the live chart",
+    )
+    page.click("#player-stop")
+    page.click("#player-rating-skip")
+    expect(page.locator("#player-summary")).to_be_visible()
+
+    measurements = [e for e in history(server) if e["type"] == "measurement"]
+    strap = [m for m in measurements if BROWSER_TAG in m["tags"]]
+    assert len(strap) == 1
+    assert strap[0]["n_beats"] == len(RAW_RR)
+    assert strap[0]["source"] == f"{STRAP_NAME} (browser)"
+    # No stream from the server's own sensor was opened while the strap was connected.
+    assert all(BROWSER_TAG in m["tags"] for m in measurements)
