@@ -86,9 +86,9 @@ def _player_running(page: Page, server: Server) -> None:
         if line.count() and len((line.get_attribute("points") or "").split()) >= LIVE_BEATS:
             break
         page.wait_for_timeout(LIVE_POLL_MS)
-    # The live heart box sits under the guide: bring its bottom edge to the bottom of the screen
-    # so the picture shows the controls and the heart together.
-    page.evaluate("() => document.getElementById('player-live').scrollIntoView({block: 'end'})")
+    # The player scrolls its own box to the top when the session starts: the cue, the heart's
+    # numbers and the breathing circle share the screen.
+    page.evaluate("() => document.getElementById('player-run').scrollIntoView({block: 'start'})")
 
 
 def seed_demo_history(home: Path, days: int = DEMO_DAYS) -> int:

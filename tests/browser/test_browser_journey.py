@@ -31,6 +31,8 @@ EXERCISE_ID = "breathing"
 PLANNED_MINUTES = 2
 #: Longest wait for the timed step to end by itself, ms (120 s plus slack for a busy machine).
 BREATHE_STEP_TIMEOUT_MS = 150_000
+#: Fewest beats the live recording must hold after two minutes of replay (about 75 a minute).
+MIN_LIVE_BEATS = 100
 #: Longest wait for the pacer's next phase, ms (the longest phase is the 8 s out-breath).
 PHASE_TIMEOUT_MS = 15_000
 #: A few texts written out, so the test notices if a page falls back to the wrong language even
@@ -190,6 +192,13 @@ def test_first_visit_to_recorded_session(page: Page, server: Server, lang: Lang)
     assert breathe["step_id"] == "breathe"
     # The step ran its full 120 s of active time (to the browser clock's millisecond rounding).
     assert breathe["active_s"] == pytest.approx(PLANNED_MINUTES * 60, abs=1.0)
+    # The live stream's recording was finished with its analysis when the player closed the
+    # stream (the server notices the disconnect; real uvicorn, real EventSource).
+    live = [e for e in entries if e["type"] == "measurement" and "web" in e["tags"]]
+    assert len(live) == 1
+    assert live[0]["ended_at"] is not None
+    assert live[0]["n_beats"] >= MIN_LIVE_BEATS
+    assert live[0]["analysis"]["indices"]["mean_hr"] is not None
     assert len(checkins) == 1
     assert {k: checkins[0][k] for k in CHECKIN_VALUES} == {
         k: int(v) for k, v in CHECKIN_VALUES.items()

@@ -290,6 +290,7 @@
         if (state.cancelled) return;
         $("player-start").hidden = true;
         $("player-run").hidden = false;
+        $("player-run").scrollIntoView({ block: "start" });
         if ($("player-heart").checked) startLive();
         beginStep(0);
         state.timer = window.setInterval(render, TICK_MS);
@@ -340,8 +341,15 @@
     drawChart();
   }
 
+  /* The numbers sit above the breathing circle and the chart below the progress bar, so on a
+     phone the heart rate and the circle share one screen. */
+  function showLive(on) {
+    $("player-live").hidden = !on;
+    $("live-chart").hidden = !on;
+  }
+
   function startLive() {
-    $("player-live").hidden = false;
+    showLive(true);
     if (strap) return; // the browser's strap feeds the display
     if (source || !window.EventSource) return;
     source = new EventSource("/api/live/stream");
@@ -384,7 +392,7 @@
     }).then(function (controller) {
       strap = controller;
       $("player-heart").checked = true;
-      $("player-live").hidden = false;
+      showLive(true);
     }).catch(function (error) {
       $("strap-connect").disabled = false;
       strapStatus("error", error && error.message ? error.message : String(error));
@@ -426,7 +434,7 @@
     if (event.target.checked && state.session) startLive();
     if (!event.target.checked) {
       stopLive();
-      $("player-live").hidden = true;
+      showLive(false);
     }
   });
   window.addEventListener("pagehide", function () {
