@@ -349,6 +349,15 @@ class SessionRun:
 # --- live measurement ----------------------------------------------------------------------------
 
 
+def _drain(beats: queue.SimpleQueue[Beat]) -> list[Beat]:
+    out = []
+    while True:
+        try:
+            out.append(beats.get_nowait())
+        except queue.Empty:
+            return out
+
+
 class BeatFeed:
     """Runs a sensor in a background thread with its own event loop and hands its beats over.
 
@@ -387,12 +396,8 @@ class BeatFeed:
         return self._ended.is_set() and self._queue.empty()
 
     def drain(self) -> list[Beat]:
-        beats = []
-        while True:
-            try:
-                beats.append(self._queue.get_nowait())
-            except queue.Empty:
-                return beats
+        """The beats that arrived since the last call, oldest first."""
+        return _drain(self._queue)
 
     def stop(self) -> None:
         """Stop the stream and disconnect (the sensor's exit always runs)."""
@@ -456,12 +461,8 @@ class PushFeed:
         return self._stopped and self._queue.empty()
 
     def drain(self) -> list[Beat]:
-        beats = []
-        while True:
-            try:
-                beats.append(self._queue.get_nowait())
-            except queue.Empty:
-                return beats
+        """The beats that arrived since the last call, oldest first."""
+        return _drain(self._queue)
 
     def stop(self) -> None:
         self._stopped = True

@@ -11,7 +11,6 @@ Web Bluetooth requires.
 
 from __future__ import annotations
 
-import itertools
 import random
 import time
 from collections.abc import Callable, Iterator
@@ -20,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from browser_harness import DESKTOP, Server, fetch_json, running_server
 
+from hrm_packets import encode, packet_vectors
 from vagus.devices.ble import BleHeartRateSensor, _Packet
 from vagus.devices.gatt import parse_heart_rate_measurement
 from vagus.web._live import BROWSER_TAG, EVENT_FIELDS, LIVE_TAG
@@ -29,9 +29,6 @@ if TYPE_CHECKING:
 
 pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 
-#: Flag bits of the Heart Rate Measurement (HRS 1.0 section 3.1), spelled out as in
-#: tests/devices/test_gatt.py.
-HR16, DETECTED, SUPPORTED, ENERGY, RR = 0x01, 0x02, 0x04, 0x08, 0x10
 #: Random packets compared besides the hand-built ones (seeded: the same every run).
 N_RANDOM_PACKETS = 400
 RANDOM_SEED = 20_240_501
@@ -131,66 +128,6 @@ async () => {
 """
 
 
-def encode(
-    hr: int,
-    *,
-    hr16: bool = False,
-    energy: int | None = None,
-    rr_raw: list[int] | None = None,
-    contact_bits: int = 0,
-    reserved: int = 0,
-) -> list[int]:
-    """A Heart Rate Measurement packet, byte by byte (the inverse of the parser)."""
-    flags = (HR16 if hr16 else 0) | (ENERGY if energy is not None else 0)
-    flags |= (RR if rr_raw else 0) | (contact_bits << 1) | (reserved & 0xE0)
-    out = bytes([flags]) + hr.to_bytes(2 if hr16 else 1, "little")
-    if energy is not None:
-        out += energy.to_bytes(2, "little")
-    for value in rr_raw or []:
-        out += value.to_bytes(2, "little")
-    return list(out)
-
-
-def packet_vectors() -> list[list[int]]:
-    """The byte vectors of tests/devices/test_gatt.py, every flag combination, and random ones."""
-    vectors = [
-        [0x00, 62],
-        [HR16, 0x2C, 0x01],
-        encode(64, rr_raw=[1024, 512, 1000]),
-        encode(72, energy=300, rr_raw=[820, 840]),
-        [0x18, 72, 0x2C, 0x01, 0x00, 0x04],
-        [0x16, 60, 0x00, 0x04],
-        [0x05, 0x2C, 0x01],
-        encode(90, energy=65535),
-        encode(180, hr16=True, energy=12, rr_raw=[341], contact_bits=3),
-        *[encode(70, rr_raw=[800], reserved=r) for r in (0x20, 0x40, 0x80, 0xE0)],
-        # Malformed: the parser's every error.
-        [],
-        [0x00],
-        [HR16, 0x48],
-        [ENERGY, 70, 0x01],
-        [RR, 70],
-        [RR | ENERGY, 70, 1, 0],
-        [RR, 70, 0x00, 0x04, 0x01],
-        [0x00, 70, 0x00, 0x04],
-    ]
-    flag_choices = itertools.product([False, True], range(4), [False, True], [False, True])
-    for hr16, bits, energy, rr in flag_choices:
-        vectors.append(
-            encode(
-                1234 if hr16 else 123,
-                hr16=hr16,
-                contact_bits=bits,
-                energy=4321 if energy else None,
-                rr_raw=[700, 65535, 0] if rr else [],
-            )
-        )
-    rng = random.Random(RANDOM_SEED)
-    for _ in range(N_RANDOM_PACKETS):
-        vectors.append([rng.randrange(256) for _ in range(rng.randrange(13))])
-    return vectors
-
-
 @pytest.fixture(scope="module")
 def shared_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """One server for the tests that only load strap.js and write nothing (a server start
@@ -251,7 +188,7 @@ def rr_packet(rr_raw: list[int], *, contact: bool = True, hr: int = 70) -> list[
 def test_parse_heart_rate_matches_the_python_parser(js_page: Page, shared_server: Server) -> None:
     page = js_page
     load_strap_js(page, shared_server)
-    vectors = packet_vectors()
+    vectors = packet_vectors(random.Random(RANDOM_SEED), N_RANDOM_PACKETS)
     got = page.evaluate(
         """(packets) => packets.map((p) => {
           try {

@@ -10,7 +10,6 @@ The JavaScript tests are skipped, with the reason, when ``node`` is missing; the
 
 from __future__ import annotations
 
-import itertools
 import json
 import math
 import random
@@ -23,6 +22,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from hrm_packets import encode, packet_vectors
 from vagus.app import App, example_rr_path
 from vagus.devices.ble import BleHeartRateSensor, _Packet
 from vagus.devices.gatt import parse_heart_rate_measurement
@@ -389,9 +389,6 @@ def test_the_browser_routes_are_documented(client: TestClient) -> None:
 # --- static/strap.js under Node -----------------------------------------------------------------
 
 STRAP_JS = Path(str(files("vagus.web") / "static")) / "strap.js"
-#: Flag bits of the Heart Rate Measurement (HRS 1.0 section 3.1), spelled out as in
-#: tests/devices/test_gatt.py.
-HR16, ENERGY, RR = 0x01, 0x08, 0x10
 #: Random packets besides the hand-built ones (seeded), and random timeline runs.
 N_RANDOM_PACKETS = 5000
 N_RANDOM_RUNS = 200
@@ -423,62 +420,6 @@ process.stdin.on("end", () => {
   process.stdout.write(JSON.stringify({ parsed, runs }));
 });
 """
-
-
-def encode(
-    hr: int,
-    *,
-    hr16: bool = False,
-    energy: int | None = None,
-    rr_raw: list[int] | None = None,
-    contact_bits: int = 0,
-    reserved: int = 0,
-) -> list[int]:
-    """A Heart Rate Measurement packet, byte by byte (the inverse of the parser)."""
-    flags = (HR16 if hr16 else 0) | (ENERGY if energy is not None else 0)
-    flags |= (RR if rr_raw else 0) | (contact_bits << 1) | (reserved & 0xE0)
-    out = bytes([flags]) + hr.to_bytes(2 if hr16 else 1, "little")
-    if energy is not None:
-        out += energy.to_bytes(2, "little")
-    for value in rr_raw or []:
-        out += value.to_bytes(2, "little")
-    return list(out)
-
-
-def packet_vectors(rng: random.Random) -> list[list[int]]:
-    """tests/devices/test_gatt.py's packets, every flag combination, and random bytes."""
-    vectors = [
-        [0x00, 62],
-        [HR16, 0x2C, 0x01],
-        encode(64, rr_raw=[1024, 512, 1000]),
-        encode(72, energy=300, rr_raw=[820, 840]),
-        [0x16, 60, 0x00, 0x04],
-        encode(180, hr16=True, energy=12, rr_raw=[341], contact_bits=3),
-        *[encode(70, rr_raw=[800], reserved=r) for r in (0x20, 0x40, 0x80, 0xE0)],
-        [],
-        [0x00],
-        [HR16, 0x48],
-        [ENERGY, 70, 0x01],
-        [RR, 70],
-        [RR | ENERGY, 70, 1, 0],
-        [RR, 70, 0x00, 0x04, 0x01],
-        [0x00, 70, 0x00, 0x04],
-    ]
-    flag_choices = itertools.product([False, True], range(4), [False, True], [False, True])
-    for hr16, bits, energy, rr in flag_choices:
-        vectors.append(
-            encode(
-                1234 if hr16 else 123,
-                hr16=hr16,
-                contact_bits=bits,
-                energy=4321 if energy else None,
-                rr_raw=[700, 65535, 0] if rr else [],
-            )
-        )
-    vectors += [
-        [rng.randrange(256) for _ in range(rng.randrange(13))] for _ in range(N_RANDOM_PACKETS)
-    ]
-    return vectors
 
 
 def random_run(rng: random.Random) -> list[Any]:
@@ -538,7 +479,7 @@ def test_js_parser_and_timeline_match_python() -> None:
     if node is None:
         pytest.skip("node is not installed: static/strap.js cannot be run")
     rng = random.Random(37)
-    packets = packet_vectors(rng)
+    packets = packet_vectors(rng, N_RANDOM_PACKETS)
     runs = [random_run(rng) for _ in range(N_RANDOM_RUNS)]
     result = subprocess.run(
         [node, "-e", NODE_SCRIPT, str(STRAP_JS)],
