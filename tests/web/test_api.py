@@ -315,3 +315,79 @@ def test_csrf_refused_without_header(bare: TestClient, vagus_app: App) -> None:
     assert "<html" in form.text
     assert_refused(bare.post("/api/delete-all", json={"confirm": "DELETE"}), 403, "csrf")
     assert counts(vagus_app) == before
+
+
+def test_checkin_waits_for_another_writer_off_the_event_loop(
+    client: TestClient, vagus_app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While another thread writes, a check-in waits in the thread pool: the server still
+    answers other requests meanwhile, and the check-in is stored once the writer is done."""
+    import threading
+
+    holding, release, entered = threading.Event(), threading.Event(), threading.Event()
+    checkin = vagus_app.checkin
+
+    def recorded_checkin(*args: Any, **kwargs: Any) -> int:
+        entered.set()
+        return checkin(*args, **kwargs)
+
+    monkeypatch.setattr(vagus_app, "checkin", recorded_checkin)
+
+    def other_writer() -> None:
+        with vagus_app.journal._one_writer():
+            holding.set()
+            release.wait(10)
+
+    writer = threading.Thread(target=other_writer)
+    writer.start()
+    posted: dict[str, Any] = {}
+    poster = threading.Thread(
+        target=lambda: posted.update(
+            response=client.post("/api/checkins", json=CHECKIN | {"note": "waited"})
+        )
+    )
+    # Never hang the suite; and shorter than the journal's lock timeout (5 s), after which a
+    # write that waited on the event loop would have gone ahead anyway.
+    safety = threading.Timer(3, release.set)
+    safety.start()
+    try:
+        assert holding.wait(10)
+        poster.start()
+        assert entered.wait(10)  # the check-in is waiting for the other writer now
+        # Had it waited on the event loop, this would not be answered before the release.
+        assert client.get("/api/history?limit=1").status_code == 200
+        assert not release.is_set()
+    finally:
+        release.set()
+        safety.cancel()
+        writer.join(10)
+        if poster.is_alive() or "response" not in posted:
+            poster.join(10)
+    response = posted["response"]
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert body == {"id": body["id"], **CHECKIN, "note": "waited"}
+    assert client.get("/api/history?limit=1").json()[0]["note"] == "waited"
+
+
+def test_api_answers_carry_the_csrf_cookie_and_security_headers(bare: TestClient) -> None:
+    first = bare.get("/api/history?limit=50")
+    assert first.status_code == 200
+    cookie = first.headers["set-cookie"]
+    token = bare.cookies.get("vagus_csrf")
+    assert token
+    assert cookie.startswith(f"vagus_csrf={token};")
+    assert "HttpOnly" in cookie
+    assert "SameSite=strict" in cookie
+    assert "default-src 'self'" in first.headers["content-security-policy"]
+    assert first.headers["x-content-type-options"] == "nosniff"
+    assert first.headers["referrer-policy"] == "no-referrer"
+    # The browser sends the cookie back: no new one.
+    again = bare.get("/api/history?limit=50")
+    assert "set-cookie" not in again.headers
+    assert "default-src 'self'" in again.headers["content-security-policy"]
+    # Errors too; and a page remembers a chosen language.
+    refused = bare.get("/api/history?type=dream&lang=nb")
+    assert refused.status_code == 400
+    assert "default-src 'self'" in refused.headers["content-security-policy"]
+    assert bare.get("/history?lang=nb").headers["set-cookie"].startswith("vagus_lang=nb;")

@@ -1,14 +1,16 @@
-"""``vagus serve``: the address and the warning for a non-local bind (uvicorn is not started)."""
+"""``vagus serve``: the address, the warning for a non-local bind, one or several server
+processes (uvicorn is not started)."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
-from vagus.cli import web  # noqa: F401  (registers `serve` until cli/__init__ imports it)
+from vagus.cli import web  # (also registers `serve` until cli/__init__ imports it)
 from vagus.cli._base import app as cli
 
 
@@ -45,4 +47,33 @@ def test_serve_bad_sensor(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> No
     result, called = run_serve(monkeypatch, tmp_path, "--sensor", "carrier-pigeon")
     assert result.exit_code == 2
     assert "sensor" in result.output
+    assert not called
+
+
+def test_serve_one_process_by_default(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from fastapi import FastAPI
+
+    result, called = run_serve(monkeypatch, tmp_path)
+    assert result.exit_code == 0, result.output
+    assert isinstance(called["server"], FastAPI)  # the app built here, journal already open
+    assert "workers" not in called
+    assert called["timeout_graceful_shutdown"] == web.GRACEFUL_SHUTDOWN_S
+
+
+def test_serve_workers_build_their_own_app(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("VAGUS_SENSOR", "")  # an empty variable counts as unset; restored after
+    result, called = run_serve(monkeypatch, tmp_path, "--workers", "2", "--sensor", "simulated")
+    assert result.exit_code == 0, result.output
+    assert called["server"] == web.APP_FACTORY == "vagus.web:create_app"
+    assert called["factory"] is True
+    assert called["workers"] == 2
+    assert called["timeout_graceful_shutdown"] == web.GRACEFUL_SHUTDOWN_S
+    assert "--workers 1" in result.output  # the live view needs one process
+    # The workers read --sensor from the environment they inherit.
+    assert os.environ["VAGUS_SENSOR"] == "simulated"
+
+
+def test_serve_refuses_zero_workers(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    result, called = run_serve(monkeypatch, tmp_path, "--workers", "0")
+    assert result.exit_code == 2
     assert not called

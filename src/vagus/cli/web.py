@@ -7,12 +7,14 @@ journal, which holds health data, so that prints a warning first.
 from __future__ import annotations
 
 import ipaddress
-from typing import Annotated, Final
+import os
+from typing import Annotated, Any, Final
 
 import typer
 from rich.console import Console
 
 from vagus.cli._base import app, fail, open_app
+from vagus.config import ENV_PREFIX
 
 #: Addresses that only this machine can reach.
 LOCAL_HOSTS: Final = frozenset({"localhost", "127.0.0.1", "::1"})
@@ -46,6 +48,10 @@ def address(host: str, port: int) -> str:
 
 #: Seconds uvicorn waits for open connections (a live stream) before it stops anyway.
 GRACEFUL_SHUTDOWN_S = 3
+#: Most server processes ``--workers`` allows (far more than a personal journal needs).
+MAX_WORKERS: Final = 16
+#: What each worker process calls to build its server (``--workers`` above 1).
+APP_FACTORY: Final = "vagus.web:create_app"
 
 
 @app.command()
@@ -56,6 +62,18 @@ def serve(
         str | None,
         typer.Option(help="replay, replay:FILE, simulated or ble[:ADDRESS] (default: setting)."),
     ] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=MAX_WORKERS,
+            help=(
+                "Server processes. More than 1 answers more journal requests at once on a "
+                "multi-core machine, but the live heart view needs 1: its sensor and its "
+                "browser-strap recordings live in one process."
+            ),
+        ),
+    ] = 1,
 ) -> None:
     """Start the web app (FastAPI + uvicorn) and print its address."""
     import uvicorn
@@ -76,12 +94,28 @@ def serve(
             "reach your journal, which holds health data. Use 127.0.0.1 unless you are sure.",
             highlight=False,
         )
+    if workers > 1:
+        console.print(
+            f"[bold yellow]note:[/] {workers} server processes: the live heart view needs "
+            "--workers 1.",
+            highlight=False,
+        )
     console.print(f"vagus is running at {address(host, port)}  (Ctrl+C stops it)", highlight=False)
-    # An open live stream (server-sent events) must not keep Ctrl+C from stopping the server.
-    uvicorn.run(
-        create_app(vagus),
-        host=host,
-        port=port,
-        log_level="warning",
-        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
-    )
+    # uvicorn's loop="auto" and http="auto" (the defaults) take uvloop and httptools, which
+    # vagus depends on, over asyncio and h11. An open live stream (server-sent events) must
+    # not keep Ctrl+C from stopping the server.
+    options: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "log_level": "warning",
+        "timeout_graceful_shutdown": GRACEFUL_SHUTDOWN_S,
+    }
+    if workers == 1:
+        uvicorn.run(create_app(vagus), **options)
+        return
+    # Each worker process builds its own app from the same settings (the journal is open and
+    # migrated already); --sensor reaches them as the setting's variable.
+    if sensor is not None:
+        os.environ[f"{ENV_PREFIX}SENSOR"] = sensor
+    vagus.close()
+    uvicorn.run(APP_FACTORY, factory=True, workers=workers, **options)

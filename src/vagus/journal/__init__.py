@@ -23,11 +23,10 @@ from vagus.journal._export import (
     read_export,
     write_export,
 )
+from vagus.journal._history import ENTRY_TYPES, EntryType
 from vagus.journal._journal import (
-    ENTRY_TYPES,
     FINAL_STATUSES,
     Clock,
-    EntryType,
     FinalStatus,
     Journal,
     Moment,

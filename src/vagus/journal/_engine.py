@@ -133,7 +133,12 @@ def _use_wal(cursor: Any) -> None:
 
 def _on_sqlite_begin(connection: Connection) -> None:
     write = connection.get_execution_options().get(WRITE_OPTION, False)
-    connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+    # Straight to the sqlite3 connection: the same statement as exec_driver_sql, without
+    # SQLAlchemy's execution machinery, which cost more than the BEGIN itself (about 40 us of
+    # every transaction, reads included; tests/journal check the transactions still hold).
+    connection.connection.driver_connection.execute(  # type: ignore[union-attr]
+        "BEGIN IMMEDIATE" if write else "BEGIN"
+    )
 
 
 def make_engine(url: URL) -> Engine:

@@ -37,7 +37,11 @@ def iso(value: datetime | None) -> str | None:
     >>> iso(datetime(2024, 5, 1, 7, 30, tzinfo=UTC))
     '2024-05-01T07:30:00+00:00'
     """
-    return None if value is None else value.astimezone(UTC).isoformat()
+    if value is None:
+        return None
+    # The journal's columns hand back UTC already (UtcDateTime): skip the conversion, which
+    # history() would otherwise pay once per time stamp.
+    return (value if value.tzinfo is UTC else value.astimezone(UTC)).isoformat()
 
 
 def scale(field: str, value: Any) -> int:
