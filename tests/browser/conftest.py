@@ -39,8 +39,11 @@ def _can_run() -> None:
         pytest.fail(lack)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    """One Chromium per test module. Not per session: Playwright's sync API keeps an event loop
+    running on the main thread while it is open, and the other tests that pytest-xdist runs on
+    the same worker afterwards (asyncio.run in the device tests) would find it running."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

@@ -90,6 +90,7 @@ def test_trends_use_resting_measurements_only(client: TestClient, vagus_app: App
     # The stored analysis, as it was computed (hand-checkable: ln of the stored RMSSD).
     assert trends["ln_rmssd"][0]["value"] == pytest.approx(math.log(expected["rmssd"]), 1e-12)
     assert trends["resting_hr"][0]["value"] == pytest.approx(expected["mean_hr"], 1e-12)
+    assert client.get("/api/history/trends").json() == trends  # the page's JSON twin
     page = client.get("/history").text
     assert 'id="trend-ln_rmssd-title"' in page
     assert 'id="trend-resting_hr-title"' in page

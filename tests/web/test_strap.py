@@ -502,3 +502,20 @@ def test_js_parser_and_timeline_match_python() -> None:
         assert mine_beats == want_beats, run  # t_s exactly: the same arithmetic in the same order
         gaps += sum(b["gap_before"] for b in want_beats)
     assert gaps > N_RANDOM_RUNS / 4  # the runs do exercise the gap rules
+
+
+def test_stopping_the_server_finishes_open_browser_recordings(vagus_app: App) -> None:
+    """The server's lifespan calls finish_all: a strap still connected when the server stops
+    leaves a finished recording with its analysis, not an open one."""
+    from vagus.web import create_app
+    from vagus.web._csrf import CSRF_COOKIE, CSRF_HEADER
+
+    with TestClient(create_app(vagus_app)) as running:
+        running.get("/api/settings")
+        running.headers[CSRF_HEADER] = running.cookies.get(CSRF_COOKIE) or ""
+        recording_id = start(running)
+        assert post_beats(running, recording_id, beats_of(example_rr(120))).status_code == 200
+        assert vagus_app.journal.recording(recording_id)["ended_at"] is None
+    stored = vagus_app.journal.recording(recording_id)  # the server has stopped
+    assert stored["ended_at"] is not None
+    assert stored["analysis"]["n_beats"] == 120

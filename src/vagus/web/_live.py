@@ -41,6 +41,8 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Final
 
+import anyio
+import anyio.to_thread
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
@@ -180,8 +182,11 @@ async def _events(
                 quiet_s = 0.0
                 yield ": keepalive\n\n"
     finally:
-        # Runs when the client disconnects (the generator is closed or cancelled) too.
-        await asyncio.to_thread(recording.finish)
+        # Runs when the client disconnects too. Starlette then cancels this generator through
+        # an anyio cancel scope, which cancels every later await as well, so the finishing is
+        # shielded: without it the recording stayed open (seen with the browser tests).
+        with anyio.CancelScope(shield=True):
+            await anyio.to_thread.run_sync(recording.finish)
 
 
 @router.get("/stream", response_class=StreamingResponse)

@@ -1,0 +1,94 @@
+"""The live stream against a real ``vagus serve`` (uvicorn, not the in-process client): when the
+client goes away, the server finishes the stream's recording with its analysis."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+VAGUS = Path(sys.executable).parent / "vagus"
+#: Longest wait for the server to answer, and for the recording to be finished, s.
+WAIT_S = 30.0
+#: Beats read before the client hangs up (replay at 20x: well under a second).
+BEATS_READ = 20
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _get_json(url: str) -> Any:
+    with urllib.request.urlopen(url, timeout=5) as response:
+        return json.loads(response.read())
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[str]:
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VAGUS_")}
+    env |= {"VAGUS_HOME": str(tmp_path / "home"), "VAGUS_SENSOR": "replay"}
+    process = subprocess.Popen(
+        [str(VAGUS), "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + WAIT_S
+        while True:
+            try:
+                _get_json(url + "/api/settings")
+                break
+            except OSError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise
+                time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def test_a_client_hanging_up_finishes_the_recording(server: str) -> None:
+    host, port = server.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=10)
+    connection.request("GET", "/api/live/stream?speed=20")
+    response = connection.getresponse()
+    assert response.status == 200
+    beats = 0
+    while beats < BEATS_READ:
+        line = response.readline()
+        assert line, "the stream ended early"
+        if line.startswith(b"event: beat"):
+            beats += 1
+    connection.close()  # hang up mid-stream, as a closed browser tab does
+
+    deadline = time.monotonic() + WAIT_S
+    while True:
+        [entry] = _get_json(server + "/api/history?type=measurement")
+        if entry["ended_at"] is not None or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert "web" in entry["tags"]
+    assert entry["ended_at"] is not None, "the recording was left open"
+    assert entry["n_beats"] >= BEATS_READ
+    assert entry["analysis"] is not None
