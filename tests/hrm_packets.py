@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import itertools
 import random
-from typing import Final
+from typing import Any, Final
+
+from vagus.devices.gatt import parse_heart_rate_measurement
 
 #: Flag bits: heart rate as uint16, energy expended present, RR intervals present.
 HR16: Final = 0x01
@@ -76,3 +78,20 @@ def packet_vectors(rng: random.Random, n_random: int) -> list[list[int]]:
         )
     vectors += [[rng.randrange(256) for _ in range(rng.randrange(13))] for _ in range(n_random)]
     return vectors
+
+
+def python_parse(packet: list[int]) -> dict[str, Any]:
+    """What vagus.devices.gatt makes of a packet, in the shape the JavaScript tests return:
+    ``{"ok": {hr_bpm, contact, energy_kj, rr_ms}}`` or ``{"error": message}``."""
+    try:
+        m = parse_heart_rate_measurement(bytes(packet))
+    except ValueError as error:
+        return {"error": str(error)}
+    return {
+        "ok": {
+            "hr_bpm": m.heart_rate_bpm,
+            "contact": m.contact,
+            "energy_kj": m.energy_kj,
+            "rr_ms": m.rr_ms,
+        }
+    }

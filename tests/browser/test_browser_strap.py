@@ -19,9 +19,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from browser_harness import DESKTOP, Server, fetch_json, running_server
 
-from hrm_packets import encode, packet_vectors
+from hrm_packets import encode, packet_vectors, python_parse
 from vagus.devices.ble import BleHeartRateSensor, _Packet
-from vagus.devices.gatt import parse_heart_rate_measurement
 from vagus.web._live import BROWSER_TAG, EVENT_FIELDS, LIVE_TAG
 
 if TYPE_CHECKING:
@@ -145,21 +144,6 @@ def js_page(browser: Browser, shared_server: Server) -> Iterator[Page]:
         yield tab
     finally:
         context.close()
-
-
-def python_parse(packet: list[int]) -> dict[str, Any]:
-    try:
-        m = parse_heart_rate_measurement(bytes(packet))
-    except ValueError as error:
-        return {"error": str(error)}
-    return {
-        "ok": {
-            "hr_bpm": m.heart_rate_bpm,
-            "contact": m.contact,
-            "energy_kj": m.energy_kj,
-            "rr_ms": m.rr_ms,
-        }
-    }
 
 
 def load_strap_js(page: Page, server: Server) -> None:

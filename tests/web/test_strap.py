@@ -22,10 +22,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from hrm_packets import encode, packet_vectors
+from hrm_packets import encode, packet_vectors, python_parse
 from vagus.app import App, example_rr_path
 from vagus.devices.ble import BleHeartRateSensor, _Packet
-from vagus.devices.gatt import parse_heart_rate_measurement
 from vagus.hrv import analyze
 from vagus.hrv.streaming import StreamingHrv
 from vagus.web._live import (
@@ -437,21 +436,6 @@ def random_run(rng: random.Random) -> list[Any]:
         wall_s += sum(rr_raw) / 1024 + rng.choice([0.0, 0.0, rng.uniform(-0.5, 6.0)])
         run.append([encode(rng.randrange(40, 150), rr_raw=rr_raw, contact_bits=contact), wall_s])
     return run
-
-
-def python_parse(packet: list[int]) -> dict[str, Any]:
-    try:
-        m = parse_heart_rate_measurement(bytes(packet))
-    except ValueError as error:
-        return {"error": str(error)}
-    return {
-        "ok": {
-            "hr_bpm": m.heart_rate_bpm,
-            "contact": m.contact,
-            "energy_kj": m.energy_kj,
-            "rr_ms": m.rr_ms,
-        }
-    }
 
 
 def python_timeline(run: list[Any]) -> list[dict[str, Any]]:
