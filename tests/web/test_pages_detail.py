@@ -112,6 +112,10 @@ def test_measurement_page_has_three_figures(client: TestClient, vagus_app: App) 
     for chart in ("tachogram", "poincare", "spectrum"):
         assert f'id="{chart}-title"' in page
     assert tr("measurement.spectrum", "nb") in page
+    # The descriptions carry the chart's numbers (hand-check: the stored SD1 to 3 digits).
+    stored = vagus_app.journal.recording(rid)["analysis"]["indices"]
+    assert f"SD1 {stored['sd1']:.0f} ms" in page or f"SD1 {stored['sd1']:.3g} ms" in page
+    assert "LF-toppen ved" in page
     short = _recording(vagus_app, datetime(2026, 1, 2, 7, tzinfo=UTC), _example_rr(20), [])
     page = client.get(f"/measurements/{short}").text
     assert 'id="poincare-title"' in page

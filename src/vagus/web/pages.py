@@ -330,12 +330,24 @@ def measurement_charts(
 ) -> list[dict[str, str]]:
     """The measurement page's figures: tachogram, Poincaré plot and (from one minute of
     beats, the shortest the HF band is computed from) the Welch spectrum."""
+
+    def numbers(key: str, **names: str) -> str:
+        # The chart's own numbers in its description, for a screen reader (WCAG 1.1.1): each
+        # named index that was computed, with its unit.
+        shown = {
+            field: f"{indices[name]:.3g}" if abs(indices[name]) < 10 else f"{indices[name]:.0f}"
+            for field, name in names.items()
+            if indices.get(name) is not None
+        }
+        return " " + tr(key, lang, **shown) if len(shown) == len(names) else ""
+
     charts = [
         {
             "svg": tachogram_svg(
                 nn_ms,
                 tr("measurement.tachogram", lang),
-                tr("measurement.tachogram_desc", lang),
+                tr("measurement.tachogram_desc", lang)
+                + numbers("measurement.tachogram_numbers", mean="mean_nn", sdnn="sdnn"),
                 chart_id="tachogram",
             ),
             "caption": tr("measurement.tachogram", lang),
@@ -344,7 +356,8 @@ def measurement_charts(
             "svg": poincare_svg(
                 nn_ms,
                 tr("measurement.poincare", lang),
-                tr("measurement.poincare_desc", lang),
+                tr("measurement.poincare_desc", lang)
+                + numbers("measurement.poincare_numbers", sd1="sd1", sd2="sd2"),
                 chart_id="poincare",
                 sd1_ms=indices.get("sd1"),
                 sd2_ms=indices.get("sd2"),
@@ -360,7 +373,8 @@ def measurement_charts(
                     freqs,
                     psd,
                     tr("measurement.spectrum", lang),
-                    tr("measurement.spectrum_desc", lang),
+                    tr("measurement.spectrum_desc", lang)
+                    + numbers("measurement.spectrum_numbers", lf="lf", hf="hf", peak="lf_peak"),
                     chart_id="spectrum",
                 ),
                 "caption": tr("measurement.spectrum", lang),
