@@ -48,6 +48,7 @@ import numpy as np
 from vagus.formats._common import FormatError, Kind, decode_text, read_bytes, shorten
 from vagus.formats._recording import Recording
 from vagus.hrv import Unit, parse_rr_text
+from vagus.hrv._rr import _content_lines  # the lines parse_rr_text reads, numbered as it does
 from vagus.hrv._types import FloatArray
 
 
@@ -120,16 +121,6 @@ def column_key(name: str) -> str:
     """
     without_units = re.sub(r"\[[^\]]*\]|\([^)]*\)", "", name)
     return re.sub(r"[^a-z]", "", without_units.lower())
-
-
-def _content_lines(text: str) -> list[tuple[int, str]]:
-    """Non-blank, non-``#`` lines with their 1-based numbers (as ``parse_rr_text`` counts)."""
-    out = []
-    for number, raw in enumerate(text.splitlines(), start=1):
-        stripped = raw.strip()
-        if stripped and not stripped.startswith("#"):
-            out.append((number, raw))
-    return out
 
 
 def _head_lines(text: str, count: int) -> list[tuple[int, str]]:
