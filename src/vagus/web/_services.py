@@ -399,14 +399,11 @@ def unit_text(unit: str, lang: Lang) -> str:
     return tr(f"today.unit_{unit}", lang) if unit in ("min", "rounds") else unit
 
 
-def describe_entry(
-    entry: Mapping[str, Any], lang: Lang, units: Mapping[str, str] | None = None
-) -> dict[str, Any]:
+def describe_entry(entry: Mapping[str, Any], lang: Lang) -> dict[str, Any]:
     """One history row in ``lang``: ``{"type", "when", "type_text", "text", "href"}``.
 
     ``text`` is a one-line summary of what happened (exercise names, translated statuses,
-    ratings by their labels); ``href`` links to the detail page where there is one. ``units``
-    gives each exercise's plan dose unit (``min`` or ``rounds``) for plan entries.
+    ratings by their labels); ``href`` links to the detail page where there is one.
     """
     kind = str(entry.get("type"))
     href: str | None = None
@@ -460,14 +457,12 @@ def describe_entry(
         href = "/screen"
     elif kind == "plan":
         plan = entry.get("plan") or {}
-        # The stored plan's items carry their unit; older plans only their entries.
-        items = plan.get("items") or plan.get("entries", [])
+        # The day's items as stored (app.plan_to_json), each with its dose and unit; pending
+        # entries are not part of the day's exercises.
         text = " · ".join(
             f"{_exercise_name(str(i.get('exercise_id')), lang)} {i.get('dose'):g} "
-            + unit_text(
-                str(i.get("unit") or (units or {}).get(str(i.get("exercise_id")), "")), lang
-            )
-            for i in items
+            + unit_text(str(i.get("unit", "")), lang)
+            for i in plan.get("items", [])
         ).strip() or tr("cli.plan_empty", lang)
         href = "/"
     else:

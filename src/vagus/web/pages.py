@@ -320,8 +320,7 @@ def history_page(request: Request, app: AppDep) -> Response:
         entries = app.history(
             request.query_params.getlist("type") or None, limit=HISTORY_PAGE_LIMIT
         )
-    units = {ex: rules.unit for ex, rules in app.plan_rules().exercises.items()}
-    rows = [describe_entry(entry, lang, units) for entry in entries]
+    rows = [describe_entry(entry, lang) for entry in entries]
     return render(request, "history.html", {"rows": rows, "charts": history_charts(app, lang)})
 
 
