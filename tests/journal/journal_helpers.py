@@ -60,7 +60,9 @@ def populate(journal: Journal, clock: FakeClock) -> Populated:
     recording = journal.start_recording("replay", T0, ["morning"], session_id=finished)
     journal.append_beats(recording, [812.0, 798.5, 805.25])
     journal.finish_recording(recording, T0 + timedelta(minutes=4), {"rmssd": 31.2})
-    journal.add_checkin(T0 + timedelta(hours=1), sleep=6, pain=4, note="stiff neck")
+    journal.add_checkin(
+        T0 + timedelta(hours=1), sleep=6, pain=4, note="stiff neck", symptoms=["dizziness"]
+    )
     journal.add_questionnaire(T0 + timedelta(hours=2), "PHQ-8", [1, 0, 2, 1, 0, 1, 0, 0], 5, "mild")
     clock.advance(3 * 3600)
     running = journal.start_session("humming", {"minutes": 2})

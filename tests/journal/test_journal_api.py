@@ -243,3 +243,134 @@ def test_url_hides_the_password() -> None:
         Journal.open("mysql://kari:secret@localhost/vagus")
     assert "secret" not in str(error.value)
     assert str(error.value).startswith("database_url: expected sqlite:///")
+
+
+# -- check-in symptoms (issue 10) --------------------------------------------------------------
+
+
+def test_checkins_keep_their_warning_signs_as_a_list(journal: Journal, clock: FakeClock) -> None:
+    with_signs = journal.add_checkin(
+        T0, pain=6, note="tight chest", symptoms=("chest-pain", "self-harm-thoughts")
+    )
+    # Warning signs alone make a check-in, as a rating or a note does.
+    signs_only = journal.add_checkin(clock.advance(60), symptoms=["thunderclap-headache"])
+    # The call other code makes, without symptoms: none stored.
+    values = {"sleep": 7, "fatigue": 2}
+    plain = journal.add_checkin(clock.advance(60), note="fine", **values)
+    entries = {entry["id"]: entry for entry in journal.history(types=["checkin"])}
+    assert entries[with_signs]["note"] == "tight chest"
+    assert entries[with_signs]["symptoms"] == ["chest-pain", "self-harm-thoughts"]
+    assert entries[with_signs]["pain"] == 6
+    assert entries[signs_only]["note"] is None
+    assert entries[signs_only]["symptoms"] == ["thunderclap-headache"]
+    assert all(entries[signs_only][name] is None for name in ("sleep", "pain", "fatigue"))
+    assert entries[plain]["symptoms"] == []
+    assert list(entries[plain]) == [
+        "type",
+        "id",
+        "started_at",
+        "sleep",
+        "headache",
+        "digestion",
+        "anxiety",
+        "pain",
+        "fatigue",
+        "note",
+        "symptoms",
+    ]
+    exported = {row["id"]: row["symptoms"] for row in journal.export()["checkins"]}
+    assert exported == {
+        with_signs: ["chest-pain", "self-harm-thoughts"],
+        signs_only: ["thunderclap-headache"],
+        plain: [],
+    }
+
+
+# -- journal hygiene: discarding sessions and recordings ---------------------------------------
+
+
+def test_discard_session_deletes_a_session_without_steps_and_its_parts(
+    journal: Journal, populated: Populated, clock: FakeClock
+) -> None:
+    session_id = journal.start_session("humming", {"minutes": 2})
+    journal.add_rating(session_id, "before", 4)
+    journal.add_feedback(session_id, "ears buzzing", ["dizziness"])
+    journal.add_gratitude(session_id, "quiet house")
+    recording = journal.start_recording("replay", clock.now, ["session"], session_id=session_id)
+    journal.append_beats(recording, [800.0, 810.0])
+    assert journal.session(session_id)["recording_ids"] == [recording]
+    before = journal.counts()
+
+    journal.discard_session(session_id)
+
+    with pytest.raises(JournalError, match=r"^session_id: expected the id of a stored session"):
+        journal.session(session_id)
+    after = journal.counts()
+    assert {name: before[name] - after[name] for name in before if before[name] != after[name]} == {
+        "guided_session": 1,
+        "calm_rating": 1,
+        "session_feedback": 1,
+        "gratitude": 1,
+    }
+    # The recording stays, unlinked; its beats too.
+    assert journal.recording(recording)["session_id"] is None
+    assert journal.recording_rr(recording) == [800.0, 810.0]
+    assert session_id not in [entry["id"] for entry in journal.history(types=["session"])]
+    # The other sessions are untouched; a running one without steps can be discarded too.
+    assert journal.session(populated.finished)["ratings"] == {"before": 3, "after": 7}
+    journal.discard_session(populated.running)
+    assert journal.running_sessions() == []
+
+
+def test_discard_session_refuses_a_session_with_steps(journal: Journal, clock: FakeClock) -> None:
+    session_id = journal.start_session("walk")
+    start = clock.now
+    journal.record_step(session_id, "walk", "activity", start, clock.advance(60), 60.0, "done")
+    journal.add_rating(session_id, "before", 5)
+    with pytest.raises(JournalError) as error:
+        journal.discard_session(session_id)
+    assert str(error.value) == (
+        f"session_id: expected a session without recorded steps, got 'session {session_id} has "
+        "1 step'"
+    )
+    assert error.value.field == "session_id"
+    assert isinstance(error.value, ValueError)
+    entry = journal.session(session_id)
+    assert len(entry["steps"]) == 1
+    assert entry["ratings"]["before"] == 5
+
+
+def test_delete_recording_deletes_it_and_its_beats(journal: Journal, populated: Populated) -> None:
+    short = journal.start_recording("ble:Polar H10", T0, ["morning"], session_id=populated.finished)
+    journal.append_beats(short, [800.0, 805.0, 790.0])
+    journal.finish_recording(short, T0 + timedelta(seconds=3))
+    before = journal.counts()
+
+    journal.delete_recording(short)
+
+    assert journal.counts()["rr_recording"] == before["rr_recording"] - 1
+    assert journal.counts()["rr_beat"] == before["rr_beat"] - 3
+    with pytest.raises(JournalError, match=r"^recording_id: expected the id of a stored"):
+        journal.recording(short)
+    with pytest.raises(JournalError, match=r"^recording_id: expected the id of a stored"):
+        journal.recording_rr(short)
+    assert journal.session(populated.finished)["recording_ids"] == [populated.finished_recording]
+    assert journal.recording_rr(populated.finished_recording) == [812.0, 798.5, 805.25]
+    # An open recording can be deleted as well; appending to it afterwards is refused.
+    journal.delete_recording(populated.open_recording)
+    assert journal.unfinished_recordings() == []
+    with pytest.raises(JournalError, match=r"^recording_id: expected the id of a stored"):
+        journal.append_beats(populated.open_recording, [900.0])
+
+
+def test_set_recording_tags_replaces_them(journal: Journal, populated: Populated) -> None:
+    journal.set_recording_tags(populated.finished_recording, ("rest", "evening"))
+    assert journal.recording(populated.finished_recording)["tags"] == ["rest", "evening"]
+    journal.set_recording_tags(populated.finished_recording, [])
+    assert journal.recording(populated.finished_recording)["tags"] == []
+    # Tags can change on an open recording too, and nothing else about it changes.
+    journal.set_recording_tags(populated.open_recording, ["morning"])
+    entry = journal.recording(populated.open_recording)
+    assert entry["tags"] == ["morning"]
+    assert entry["ended_at"] is None
+    assert entry["n_beats"] == 1

@@ -190,6 +190,17 @@ def _duplicate_first(section: str) -> Corruption:
     return corrupt
 
 
+_EMPTY_CHECKIN: dict[str, Any] = {
+    "sleep": None,
+    "headache": None,
+    "digestion": None,
+    "anxiety": None,
+    "pain": None,
+    "fatigue": None,
+    "note": "  ",
+    "symptoms": [],
+}
+
 CORRUPTIONS = [
     pytest.param(lambda data: [data], "export: expected a JSON object", id="a list"),
     pytest.param(lambda data: "vagus", "export: expected a JSON object", id="a text"),
@@ -198,12 +209,18 @@ CORRUPTIONS = [
     ),
     pytest.param(_delete("format"), "format: expected 'vagus-journal', got None", id="no format"),
     pytest.param(
-        _set("version", 2),
-        "version: expected 1 (the export version this vagus reads), got 2",
-        id="version 2",
+        _set("version", 3),
+        "version: expected 1 or 2 (the export versions this vagus reads), got 3",
+        id="version 3",
     ),
-    pytest.param(_set("version", "1"), "version: expected 1", id="version text"),
-    pytest.param(_set("version", True), "version: expected 1", id="version true"),
+    pytest.param(_set("version", "2"), "version: expected 1 or 2", id="version text"),
+    pytest.param(_set("version", True), "version: expected 1 or 2", id="version true"),
+    pytest.param(
+        _set("version", 1),
+        "checkins[0]: expected only the fields id, at, sleep, headache, digestion, anxiety, "
+        "pain, fatigue, note, got 'symptoms'",
+        id="version 1 with symptoms",
+    ),
     pytest.param(
         _set("exported_at", "yesterday"),
         "exported_at: expected an ISO 8601 time with a time zone",
@@ -305,6 +322,32 @@ CORRUPTIONS = [
         id="sleep 12",
     ),
     pytest.param(
+        _delete("checkins.0.symptoms"),
+        "checkins[0].symptoms: expected a field 'symptoms' (list of text), got 'nothing'",
+        id="checkin without symptoms",
+    ),
+    pytest.param(
+        _set("checkins.0.symptoms", "dizziness"),
+        "checkins[0].symptoms: expected a list of at most 100 short texts",
+        id="checkin symptoms text",
+    ),
+    pytest.param(
+        _set("checkins.0.symptoms", ["Dizzy spell"]),
+        "checkins[0].symptoms[0]: expected a symptom id (lower-case words joined by '-'",
+        id="checkin symptom not an id",
+    ),
+    pytest.param(
+        _set("checkins.0.symptoms", ["dizziness", "panic", "dizziness"]),
+        "checkins[0].symptoms: expected each symptom id once, got 'dizziness'",
+        id="checkin symptom twice",
+    ),
+    pytest.param(
+        lambda data: _set("checkins.0", {**data["checkins"][0], **_EMPTY_CHECKIN})(data),
+        "checkins[0]: expected at least one of sleep, headache, digestion, anxiety, pain, "
+        "fatigue, a note or a symptom",
+        id="empty checkin",
+    ),
+    pytest.param(
         _set("questionnaires.0.score", "five"),
         "questionnaires[0].score: expected a finite number, got 'five'",
         id="score text",
@@ -366,3 +409,113 @@ def test_the_good_export_of_the_corruption_cases_imports(
     good, _ = export_and_empty_journal
     with Journal.open("sqlite://") as journal:
         assert journal.import_(json.loads(json.dumps(good)))["beats"] == 4
+
+
+# -- version 1 files: check-ins without symptoms, the ids at the end of the note ------------
+
+
+def _as_version_1(data: dict[str, Any]) -> dict[str, Any]:
+    """``data`` as vagus wrote it before version 2: the symptom ids end the note."""
+    old = copy.deepcopy(data)
+    old["version"] = 1
+    for row in old["checkins"]:
+        ids = row.pop("symptoms")
+        if ids:
+            row["note"] = f"{row['note'] or ''} [symptoms: {', '.join(ids)}]".strip()
+    return old
+
+
+def test_a_version_1_export_imports_with_the_symptoms_moved_out_of_the_notes(
+    journal: Journal, populated: Populated, clock: FakeClock
+) -> None:
+    # A check-in with nothing but warning signs was valid in version 1 (the note held them).
+    journal.add_checkin(clock.advance(60), symptoms=["chest-pain", "self-harm-thoughts"])
+    journal.add_checkin(clock.advance(60), anxiety=3, note="calm [evening]")
+    current = journal.export()
+    old = _as_version_1(current)
+    assert [row["note"] for row in old["checkins"]] == [
+        "stiff neck [symptoms: dizziness]",
+        "[symptoms: chest-pain, self-harm-thoughts]",
+        "calm [evening]",
+    ]
+    journal.forget()
+    journal.import_(json.loads(json.dumps(old)))
+    again = journal.export()
+    current.pop("exported_at")
+    again.pop("exported_at")
+    assert again == current
+    notes = [(e["note"], e["symptoms"]) for e in journal.history(types=["checkin"])]
+    assert notes == [
+        ("calm [evening]", []),
+        (None, ["chest-pain", "self-harm-thoughts"]),
+        ("stiff neck", ["dizziness"]),
+    ]
+
+
+def test_a_version_1_export_without_symptoms_imports_them_as_empty(journal: Journal) -> None:
+    data = {
+        "format": FORMAT_NAME,
+        "version": 1,
+        "exported_at": "2024-05-02T08:00:00+00:00",
+        **{section.name: [] for section in SECTIONS},
+    }
+    data["checkins"] = [
+        {
+            "id": 4,
+            "at": "2024-05-01T08:30:00+00:00",
+            **dict.fromkeys(("sleep", "headache", "digestion", "anxiety", "fatigue")),
+            "pain": 2,
+            "note": "a [symptoms: list] in the middle",
+        }
+    ]
+    assert journal.import_(data)["checkins"] == 1
+    [row] = journal.export()["checkins"]
+    assert row["note"] == "a [symptoms: list] in the middle"
+    assert row["symptoms"] == []
+    assert journal.history()[0]["symptoms"] == []
+
+
+def test_an_import_keeps_symptom_ids_this_vagus_does_not_know(journal: Journal) -> None:
+    # A backup must import even after a symptom was renamed or dropped from the catalog; only
+    # new check-ins are held to the ids vagus knows now.
+    data = journal.export()
+    data["checkins"] = [
+        {
+            "id": 1,
+            "at": "2024-05-01T08:30:00+00:00",
+            **dict.fromkeys(("sleep", "headache", "digestion", "anxiety", "pain")),
+            "fatigue": 5,
+            "note": None,
+            "symptoms": ["old-sign"],
+        }
+    ]
+    journal.import_(data)
+    assert journal.history()[0]["symptoms"] == ["old-sign"]
+    with pytest.raises(JournalError, match=r"^symptoms: expected ids of the symptoms vagus"):
+        journal.add_checkin(fatigue=5, symptoms=["old-sign"])
+
+
+def test_the_export_reader_splits_notes_as_revision_0002_does() -> None:
+    from vagus.journal._export import split_legacy_note
+    from vagus.journal.migrations.versions.v0002_checkin_symptoms import split_note
+
+    notes = [
+        None,
+        "",
+        "stiff neck",
+        "stiff neck [symptoms: chest-pain, self-harm-thoughts]",
+        "[symptoms: dizziness]",
+        "  padded  [symptoms: dizziness, dizziness]  ",
+        "two lines\nof text [symptoms: panic]",
+        "a [symptoms: list] in the middle",
+        "odd [symptoms: Not an id]",
+        "empty [symptoms: ]",
+        "twice [symptoms: panic] [symptoms: dizziness]",
+        "[symptoms:dizziness]",
+    ]
+    for note in notes:
+        assert split_legacy_note(note) == split_note(note), note
+    assert split_note("twice [symptoms: panic] [symptoms: dizziness]") == (
+        "twice [symptoms: panic]",
+        ["dizziness"],
+    )

@@ -5,17 +5,21 @@ from __future__ import annotations
 import sqlite3
 import stat
 import threading
+from datetime import timedelta
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic import command
-from sqlalchemy import CheckConstraint, Column, Integer, MetaData, inspect, text
+from journal_helpers import T0
+from sqlalchemy import CheckConstraint, Column, Engine, Integer, MetaData, insert, inspect, text
+from sqlalchemy.exc import IntegrityError
 
 from vagus.journal import Journal, JournalError, head_revision, schema_differences
 from vagus.journal._engine import backup_sqlite, make_engine, normalise_url, write_engine
 from vagus.journal._migrate import alembic_config
-from vagus.journal._models import TABLES, Base
+from vagus.journal._models import TABLES, Base, Checkin
 
 TABLE_NAMES = {model.__tablename__ for model in TABLES}
 
@@ -24,7 +28,8 @@ def test_the_migrations_ship_inside_the_package() -> None:
     migrations = resources.files("vagus.journal") / "migrations"
     assert (migrations / "env.py").is_file()
     assert (migrations / "versions" / "v0001_initial.py").is_file()
-    assert head_revision() == "0001"
+    assert (migrations / "versions" / "v0002_checkin_symptoms.py").is_file()
+    assert head_revision() == "0002"
 
 
 def test_open_upgrades_an_empty_database_without_an_ini_file(
@@ -137,6 +142,102 @@ def test_two_processes_opening_an_empty_journal_at_once(journal_url: str) -> Non
     assert errors == []
     with Journal.open(journal_url) as journal:
         assert len(journal.running_sessions()) == 2
+
+
+# -- revision 0002: check-in symptoms out of the notes ----------------------------------------
+
+#: Notes as vagus stored them before revision 0002, and what the upgrade makes of them.
+NOTES_BEFORE_0002 = [
+    (
+        "stiff neck [symptoms: chest-pain, self-harm-thoughts]",
+        "stiff neck",
+        ["chest-pain", "self-harm-thoughts"],
+    ),
+    ("[symptoms: dizziness]", None, ["dizziness"]),
+    ("two lines\nof text [symptoms: panic]", "two lines\nof text", ["panic"]),
+    ("  padded  [symptoms: dizziness, dizziness]", "padded", ["dizziness"]),
+    ("no signs today", "no signs today", []),
+    (None, None, []),
+    ("", "", []),
+    ("a [symptoms: list] in the middle", "a [symptoms: list] in the middle", []),
+    ("odd [symptoms: Not an id]", "odd [symptoms: Not an id]", []),
+]
+
+
+def _checkin_rows(engine: Engine) -> list[tuple[Any, ...]]:
+    with engine.connect() as connection:
+        columns = [column["name"] for column in inspect(connection).get_columns("checkin")]
+        wanted = "id, note, symptoms" if "symptoms" in columns else "id, note"
+        return [tuple(row) for row in connection.execute(text(f"SELECT {wanted} FROM checkin"))]
+
+
+def test_revision_0002_moves_the_symptoms_out_of_the_notes_and_back(journal_url: str) -> None:
+    engine = make_engine(normalise_url(journal_url))
+    try:
+        # A journal created by the vagus of revision 0001, with its check-ins.
+        with write_engine(engine).begin() as connection:
+            command.upgrade(alembic_config(connection), "0001")
+            connection.execute(
+                insert(Checkin),
+                [
+                    {"at": T0 + timedelta(minutes=index), "pain": index % 11, "note": note}
+                    for index, (note, _, _) in enumerate(NOTES_BEFORE_0002)
+                ],
+            )
+        with engine.connect() as connection:
+            ids = [row[0] for row in connection.execute(text("SELECT id FROM checkin ORDER BY id"))]
+
+        with Journal.open(journal_url) as journal:
+            entries = {entry["id"]: entry for entry in journal.history(types=["checkin"])}
+            # New check-ins after the upgrade carry their own symptoms.
+            journal.add_checkin(T0 + timedelta(days=1), sleep=5, symptoms=["palpitations"])
+        assert [(entries[i]["note"], entries[i]["symptoms"]) for i in ids] == [
+            (note, symptoms) for _, note, symptoms in NOTES_BEFORE_0002
+        ]
+        assert schema_differences(engine) == []
+
+        # The downgrade writes them back as the CLI did (duplicates and padding are gone).
+        with write_engine(engine).begin() as connection:
+            command.downgrade(alembic_config(connection), "0001")
+        restored = dict(_checkin_rows(engine))
+        assert [restored[i] for i in ids] == [
+            "stiff neck [symptoms: chest-pain, self-harm-thoughts]",
+            "[symptoms: dizziness]",
+            "two lines\nof text [symptoms: panic]",
+            "padded [symptoms: dizziness]",
+            "no signs today",
+            None,
+            "",
+            "a [symptoms: list] in the middle",
+            "odd [symptoms: Not an id]",
+        ]
+        assert restored[max(restored)] == "[symptoms: palpitations]"
+        columns = {column["name"] for column in inspect(engine).get_columns("checkin")}
+        assert "symptoms" not in columns
+    finally:
+        engine.dispose()
+
+
+def test_revision_0002_keeps_the_checkin_constraints(journal_url: str) -> None:
+    # The column is added and dropped in place: the table's CHECK constraints and index stay.
+    engine = make_engine(normalise_url(journal_url))
+    try:
+        with write_engine(engine).begin() as connection:
+            command.upgrade(alembic_config(connection), "0001")
+        before = inspect(engine).get_check_constraints("checkin")
+        with Journal.open(journal_url):
+            pass
+        assert inspect(engine).get_check_constraints("checkin") == before
+        with write_engine(engine).begin() as connection:
+            command.downgrade(alembic_config(connection), "0001")
+        assert inspect(engine).get_check_constraints("checkin") == before
+        assert [index["name"] for index in inspect(engine).get_indexes("checkin")] == [
+            "ix_checkin_at"
+        ]
+        with pytest.raises(IntegrityError), engine.begin() as connection:
+            connection.execute(insert(Checkin.__table__).values(at=T0, pain=11))
+    finally:
+        engine.dispose()
 
 
 # -- SQLite specifics -----------------------------------------------------------------------

@@ -178,8 +178,45 @@ CASES = [
     ),
     pytest.param(
         lambda j, p: j.add_checkin(T0),
-        "checkin: expected at least one of sleep, headache, digestion, anxiety, pain, fatigue",
+        "checkin: expected at least one of sleep, headache, digestion, anxiety, pain, fatigue, "
+        "a note or a symptom",
         id="checkin empty",
+    ),
+    pytest.param(
+        lambda j, p: j.add_checkin(T0, note="  ", symptoms=[]),
+        "checkin: expected at least one of sleep",
+        id="checkin blank note, no symptoms",
+    ),
+    pytest.param(
+        lambda j, p: j.add_checkin(T0, pain=3, symptoms=["chest-pain", "chest-ache"]),
+        "symptoms: expected ids of the symptoms vagus knows (vagus.program.safety), "
+        "got 'chest-ache'",
+        id="checkin unknown symptom",
+    ),
+    pytest.param(
+        lambda j, p: j.add_checkin(T0, symptoms=["thoughts-of-self-harm"]),
+        "symptoms: expected ids of the symptoms vagus knows",
+        id="checkin unknown symptom alone",
+    ),
+    pytest.param(
+        lambda j, p: j.add_checkin(T0, pain=3, symptoms="dizziness"),
+        "symptoms: expected a list of at most 100 short texts, got 'dizziness'",
+        id="checkin symptoms text",
+    ),
+    pytest.param(
+        lambda j, p: j.add_checkin(T0, pain=3, symptoms=["Dizziness"]),
+        "symptoms[0]: expected a symptom id (lower-case words joined by '-'",
+        id="checkin symptom not an id",
+    ),
+    pytest.param(
+        lambda j, p: j.add_checkin(T0, pain=3, symptoms=["panic", "panic"]),
+        "symptoms: expected each symptom id once, got 'panic'",
+        id="checkin symptom twice",
+    ),
+    pytest.param(
+        lambda j, p: j.add_checkin(T0, pain=11, symptoms=["panic"]),
+        "pain: expected an integer from 0 to 10, got 11",
+        id="checkin symptoms with a bad rating",
     ),
     pytest.param(
         lambda j, p: j.add_checkin(T0, sleep=11),
@@ -310,6 +347,41 @@ CASES = [
         lambda j, p: j.start_recording("replay", T0, "morning"),
         "tags: expected a list of at most 100 short texts, got 'morning'",
         id="recording tags text",
+    ),
+    pytest.param(
+        lambda j, p: j.discard_session(p.finished),
+        "session_id: expected a session without recorded steps, got 'session 1 has 1 step'",
+        id="discard a session with steps",
+    ),
+    pytest.param(
+        lambda j, p: j.discard_session(9999),
+        "session_id: expected the id of a stored session, got 9999",
+        id="discard unknown session",
+    ),
+    pytest.param(
+        lambda j, p: j.discard_session(None),
+        "session_id: expected a positive integer id, got None",
+        id="discard no session",
+    ),
+    pytest.param(
+        lambda j, p: j.delete_recording(9999),
+        "recording_id: expected the id of a stored recording, got 9999",
+        id="delete unknown recording",
+    ),
+    pytest.param(
+        lambda j, p: j.set_recording_tags(p.finished_recording, "rest"),
+        "tags: expected a list of at most 100 short texts, got 'rest'",
+        id="recording tags a text",
+    ),
+    pytest.param(
+        lambda j, p: j.set_recording_tags(p.finished_recording, ["rest", ""]),
+        "tags[1]: expected a non-empty text",
+        id="recording tag empty",
+    ),
+    pytest.param(
+        lambda j, p: j.set_recording_tags(9999, ["rest"]),
+        "recording_id: expected the id of a stored recording, got 9999",
+        id="tags of unknown recording",
     ),
     pytest.param(
         lambda j, p: j.start_recording("", T0),

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any, Final
 
+from vagus.errors import UserError
+
 #: How much of a bad value an error message quotes.
 MAX_QUOTED_CHARS: Final[int] = 80
 
 
-class JournalError(ValueError):
+class JournalError(UserError):
     """Bad input to the journal: the message names the field and what was expected.
 
     Whenever it is raised, the journal is unchanged (every call is one transaction).
@@ -20,8 +22,7 @@ class JournalError(ValueError):
     """
 
     def __init__(self, message: str, *, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
+        super().__init__(message, field)
 
 
 def quoted(value: Any) -> str:

@@ -1,16 +1,21 @@
 """The export format: every table of the journal as JSON, and its strict reader.
 
-One JSON object with ``format`` (``"vagus-journal"``), ``version`` (1), ``exported_at`` and one
+One JSON object with ``format`` (``"vagus-journal"``), ``version`` (2), ``exported_at`` and one
 list per table; each row has exactly the fields declared in :data:`SECTIONS`. The declarations
 also generate ``docs/export-schema.md`` (a test keeps it current), and the reader checks each
 field with the same checks as the journal's API, naming the bad field by its path
 (``sessions[2].status``).
+
+Version 2 gave check-ins their ``symptoms`` (issue 10): in version 1 the warning signs ended
+the note as ``[symptoms: a, b]``. Version 1 files still import: their check-ins are read
+without ``symptoms`` and the ids are moved out of the note, as journal revision 0002 does.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Mapping
@@ -45,7 +50,14 @@ from vagus.journal._models import (
 )
 
 FORMAT_NAME: Final = "vagus-journal"
-FORMAT_VERSION: Final[int] = 1
+FORMAT_VERSION: Final[int] = 2
+#: The versions this vagus imports (it writes :data:`FORMAT_VERSION`).
+READ_VERSIONS: Final[tuple[int, ...]] = (1, 2)
+#: Fields version 1 did not have, by section (its rows must not carry them).
+NEW_IN_VERSION_2: Final[dict[str, tuple[str, ...]]] = {"checkins": ("symptoms",)}
+#: How check-ins kept their warning signs before version 2 (and journal revision 0002): at
+#: the end of the note, ``"stiff neck [symptoms: chest-pain, dizziness]"``.
+LEGACY_SYMPTOMS: Final = re.compile(r"\s*\[symptoms: ([^\]]*)\]\s*\Z")
 #: The recording field that carries its beats (stored in the ``rr_beat`` table).
 BEATS_FIELD: Final = "rr_ms"
 
@@ -231,7 +243,8 @@ SECTIONS: Final[tuple[Section, ...]] = (
     Section(
         "checkins",
         Checkin,
-        "Check-ins: 0-10 answers (null when skipped) and a note; at least one is given.",
+        "Check-ins: 0-10 answers (null when skipped), a note and warning signs; at least one "
+        "of them is given.",
         (
             ID,
             AT,
@@ -242,6 +255,16 @@ SECTIONS: Final[tuple[Section, ...]] = (
             _scale_field("pain", "Pain: 0 none, 10 the worst imaginable."),
             _scale_field("fatigue", "Fatigue: 0 none, 10 the worst imaginable."),
             Field("note", check.optional_text, "text or null", "A free note."),
+            Field(
+                "symptoms",
+                check.symptom_ids,
+                "list of text",
+                "Ids of the warning signs reported with the check-in (the symptoms of "
+                "`vagus.program.safety`, such as `chest-pain`), each once; `[]` when none. "
+                "An import takes any well-formed id (lower-case words joined by `-`), also one "
+                "a later vagus no longer lists. New in version 2: a version 1 file has no such "
+                "field, and the `[symptoms: a, b]` that ended its notes is moved here on import.",
+            ),
         ),
     ),
     Section(
@@ -355,6 +378,32 @@ class ParsedExport:
     beats: dict[int, list[float]]
 
 
+def split_legacy_note(note: str | None) -> tuple[str | None, list[str]]:
+    """A version-1 check-in note, split into the note and the symptom ids that ended it.
+
+    The note keeps the rest, stripped (None when nothing is left). A note without the marker,
+    or whose marker holds anything but symptom ids, is kept as it is. Journal revision 0002
+    moves stored notes the same way (a test keeps the two equal).
+
+    >>> split_legacy_note("stiff neck [symptoms: chest-pain, dizziness]")
+    ('stiff neck', ['chest-pain', 'dizziness'])
+    >>> split_legacy_note("[symptoms: dizziness]")
+    (None, ['dizziness'])
+    >>> split_legacy_note("ok [symptoms: Not An Id]")
+    ('ok [symptoms: Not An Id]', [])
+    """
+    if note is None:
+        return None, []
+    found = LEGACY_SYMPTOMS.search(note)
+    if found is None:
+        return note, []
+    ids = [part.strip() for part in found.group(1).split(",")]
+    if not all(check.SYMPTOM_ID.fullmatch(item) for item in ids):
+        return note, []
+    rest = note[: found.start()].strip()
+    return rest or None, list(dict.fromkeys(ids))
+
+
 def parse_export(data: Any) -> ParsedExport:
     """Check an export completely, before anything is written.
 
@@ -370,8 +419,9 @@ def parse_export(data: Any) -> ParsedExport:
     if data.get("format") != FORMAT_NAME:
         raise bad("format", repr(FORMAT_NAME), data.get("format"))
     version = data.get("version")
-    if isinstance(version, bool) or version != FORMAT_VERSION:
-        raise bad("version", f"{FORMAT_VERSION} (the export version this vagus reads)", version)
+    if isinstance(version, bool) or version not in READ_VERSIONS:
+        readable = " or ".join(str(item) for item in READ_VERSIONS)
+        raise bad("version", f"{readable} (the export versions this vagus reads)", version)
     check.timestamp("exported_at", data.get("exported_at"))
     expected = {*HEADER_FIELDS, *BY_SECTION}
     for name in data:
@@ -383,25 +433,36 @@ def parse_export(data: Any) -> ParsedExport:
         items = data.get(section.name)
         if not isinstance(items, list):
             raise bad(section.name, "a list of rows", items)
+        fields = section.fields
+        if version == 1:
+            absent = NEW_IN_VERSION_2.get(section.name, ())
+            fields = tuple(field for field in fields if field.name not in absent)
         rows[section.name] = [
-            _parse_row(section, index, item, beats) for index, item in enumerate(items)
+            _parse_row(section.name, fields, index, item, beats) for index, item in enumerate(items)
         ]
+    if version == 1:
+        for row in rows["checkins"]:
+            row["note"], row["symptoms"] = split_legacy_note(row["note"])
     _check_relations(rows)
     return ParsedExport(rows=rows, beats=beats)
 
 
 def _parse_row(
-    section: Section, index: int, item: Any, beats: dict[int, list[float]]
+    section: str,
+    fields: tuple[Field, ...],
+    index: int,
+    item: Any,
+    beats: dict[int, list[float]],
 ) -> dict[str, Any]:
-    path = f"{section.name}[{index}]"
-    names = [field.name for field in section.fields]
+    path = f"{section}[{index}]"
+    names = [field.name for field in fields]
     if not isinstance(item, Mapping):
         raise bad(path, "an object with the fields " + ", ".join(names), item)
     for name in item:
         if name not in names:
             raise bad(path, "only the fields " + ", ".join(names), name)
     row: dict[str, Any] = {}
-    for field in section.fields:
+    for field in fields:
         if field.name not in item:
             raise bad(f"{path}.{field.name}", f"a field {field.name!r} ({field.kind})", "nothing")
         row[field.name] = field.check(f"{path}.{field.name}", item[field.name])
@@ -452,10 +513,9 @@ def _check_relations(rows: Mapping[str, list[dict[str, Any]]]) -> None:
                 f"{n} for session {session_id}",
             )
     for index, row in enumerate(rows["checkins"]):
-        if all(row[name] is None for name in CHECKIN_FIELDS) and not (row["note"] or "").strip():
-            raise bad(
-                f"checkins[{index}]", f"at least one of {', '.join(CHECKIN_FIELDS)} or a note", row
-            )
+        ratings = {name: row[name] for name in CHECKIN_FIELDS}
+        if not check.checkin_has_content(ratings, row["note"], row["symptoms"]):
+            raise bad(f"checkins[{index}]", check.CHECKIN_CONTENT, row)
 
 
 def import_tables(session: Session, parsed: ParsedExport) -> dict[str, int]:
@@ -591,7 +651,9 @@ def export_schema_markdown() -> str:
         f'| `format` | text | Always `"{FORMAT_NAME}"`. |',
         (
             f"| `version` | integer | `{FORMAT_VERSION}`. A new version is made when a field "
-            "changes meaning or goes away; readers refuse versions they do not know. |"
+            "is added, changes meaning or goes away; readers refuse versions they do not know. "
+            "This vagus also imports version 1, whose check-ins had no `symptoms`: the warning "
+            "signs ended the note as `[symptoms: a, b]` and are moved out of it on import. |"
         ),
         "| `exported_at` | time | When the export was made. |",
         "",

@@ -117,6 +117,7 @@ _COLUMNS: Final[dict[EntryType, tuple[ColumnElement[Any], ...]]] = {
         _CHECKIN.c.at,
         *(_CHECKIN.c[name] for name in CHECKIN_FIELDS),
         _CHECKIN.c.note,
+        _CHECKIN.c.symptoms,
     ),
     "measurement": (
         _RECORDING.c.id,
@@ -435,12 +436,14 @@ def _measurement_entries(connection: Connection, rows: Sequence[Sequence[Any]]) 
 
 
 def _checkin_entries(_connection: Connection, rows: Sequence[Sequence[Any]]) -> dict[int, Entry]:
-    """Check-ins by id."""
+    """Check-ins by id: the ratings, ``note`` and ``symptoms`` (warning-sign ids)."""
     entries: dict[int, Entry] = {}
     for row_id, at, *values in rows:
+        *ratings, note, symptoms = values
         entry: Entry = {"type": "checkin", "id": row_id, "started_at": iso(at)}
-        entry.update(zip(CHECKIN_FIELDS, values, strict=False))
-        entry["note"] = values[-1]
+        entry.update(zip(CHECKIN_FIELDS, ratings, strict=True))
+        entry["note"] = note
+        entry["symptoms"] = symptoms
         entries[row_id] = entry
     return entries
 

@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Final, Literal, Self, cast
 
-from sqlalchemy import Connection, Engine, delete, func, insert, select
+from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -45,7 +45,6 @@ from vagus.journal._history import ENTRY_TYPES, EntryType
 from vagus.journal._lock import WriterLock
 from vagus.journal._migrate import upgrade
 from vagus.journal._models import (
-    CHECKIN_FIELDS,
     RATING_MOMENTS,
     SESSION_STATUSES,
     TABLES,
@@ -493,6 +492,44 @@ class Journal:
             raise bad("session_id", "the id of a stored session", session_id)
         return entry
 
+    def discard_session(self, session_id: int) -> None:
+        """Delete a session that has no recorded step, with its ratings, feedback and gratitude.
+
+        For a session that was started but never got going (cancelled before its first step):
+        it leaves no trace in the history. Recordings linked to it are kept, unlinked
+        (``session_id`` null); delete them with :meth:`delete_recording` if they must go too.
+
+        Raises
+        ------
+        JournalError
+            Naming ``session_id``: an unknown session, or one with recorded steps (what was
+            done stays in the journal).
+        """
+        with self._write() as session:
+            # Locked, so that no step can be recorded between the count and the delete
+            # (record_step locks the same row; on SQLite the writer lock does the same).
+            row = self._session_row(session, session_id, lock=True)
+            steps = int(
+                session.scalar(
+                    select(func.count()).select_from(Step).where(Step.session_id == row.id)
+                )
+                or 0
+            )
+            if steps:
+                raise bad(
+                    "session_id",
+                    "a session without recorded steps",
+                    f"session {row.id} has {steps} step{'s' if steps > 1 else ''}",
+                )
+            # Explicit deletes rather than the foreign keys' ON DELETE: the same on every
+            # database, whatever its foreign-key setting.
+            for model in (CalmRating, Feedback, Gratitude):
+                session.execute(delete(model).where(model.session_id == row.id))
+            session.execute(
+                update(Recording).where(Recording.session_id == row.id).values(session_id=None)
+            )
+            session.execute(delete(GuidedSession).where(GuidedSession.id == row.id))
+
     # -- check-ins and questionnaires -----------------------------------------------------
 
     def add_checkin(
@@ -506,12 +543,15 @@ class Journal:
         pain: int | None = None,
         fatigue: int | None = None,
         note: str | None = None,
+        symptoms: Sequence[str] = (),
     ) -> int:
-        """Store a check-in: 0-10 ratings (any may be skipped) and a note; returns its id.
+        """Store a check-in: 0-10 ratings (any may be skipped), a note and warning signs.
 
         ``sleep`` is how well the person slept (0 very badly, 10 very well); the others are
-        how much of each they have (0 none, 10 the worst they can imagine). At least one
-        rating or a note is needed.
+        how much of each they have (0 none, 10 the worst they can imagine). ``symptoms`` are
+        the ids of warning signs the person has now (:func:`vagus.program.safety.symptoms`),
+        each once; an unknown id is refused. At least one rating, a note or a symptom is
+        needed. Returns the check-in's id.
         """
         values = {
             "sleep": sleep,
@@ -523,11 +563,14 @@ class Journal:
         }
         clean = {name: check.optional_scale(name, value) for name, value in values.items()}
         text_ = check.optional_text("note", note)
-        if all(value is None for value in clean.values()) and not (text_ or "").strip():
-            raise bad("checkin", f"at least one of {', '.join(CHECKIN_FIELDS)} or a note", values)
+        signs = check.known_symptoms("symptoms", symptoms)
+        if not check.checkin_has_content(clean, text_, signs):
+            raise bad("checkin", check.CHECKIN_CONTENT, values)
         when = self._at("at", at)
         with self._write_core() as connection:
-            result = connection.execute(_INSERT_CHECKIN, {"at": when, "note": text_, **clean})
+            result = connection.execute(
+                _INSERT_CHECKIN, {"at": when, "note": text_, "symptoms": signs, **clean}
+            )
             # A single-row INSERT always knows its key (SQLite: lastrowid).
             key = cast("Sequence[int]", result.inserted_primary_key)
             return int(key[0])
@@ -641,6 +684,21 @@ class Journal:
             raise bad("recording_id", "the id of a stored recording", recording_id)
         return entry
 
+    def set_recording_tags(self, recording_id: int, tags: Sequence[str]) -> None:
+        """Replace a recording's tags (labels such as ``morning`` or ``rest``)."""
+        labels = check.names("tags", tags)
+        with self._write() as session:
+            row = self._recording_row(session, recording_id, lock=True)
+            row.tags = labels
+
+    def delete_recording(self, recording_id: int) -> None:
+        """Delete a recording and its beats, for good (for example a measurement too short to
+        analyse). Open or finished alike; a later :meth:`append_beats` to it is refused."""
+        with self._write() as session:
+            row = self._recording_row(session, recording_id, lock=True)
+            session.execute(delete(Beat).where(Beat.recording_id == row.id))
+            session.execute(delete(Recording).where(Recording.id == row.id))
+
     def unfinished_recordings(self) -> list[int]:
         """Ids of recordings that were never finished (for example after a crash)."""
         with self._read() as session:
@@ -671,7 +729,8 @@ class Journal:
         -------
         list of dict
             Each has ``type``, ``id``, ``started_at`` (ISO 8601 with offset) and its fields;
-            sessions carry their steps, ratings, feedback, gratitude and recording ids, and
+            sessions carry their steps, ratings, feedback, gratitude and recording ids
+            (``recording_ids``), check-ins their ``symptoms`` (a list of symptom ids) and
             measurements their ``n_beats``. Entries that started at the same instant come in
             the order of ``ENTRY_TYPES`` (a session before its recording), then newest id first.
         """

@@ -26,6 +26,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -232,7 +233,12 @@ class Gratitude(Base):
 
 
 class Checkin(Base):
-    """A daily check-in: six 0-10 ratings (each may be skipped) and a note."""
+    """A daily check-in: six 0-10 ratings (each may be skipped), a note and warning signs.
+
+    ``symptoms`` holds the ids of the warning signs reported with it (the ids of
+    :mod:`vagus.program.safety`), a JSON list; before revision 0002 they ended the note as
+    ``[symptoms: a, b]``.
+    """
 
     __tablename__ = "checkin"
     __table_args__ = tuple(_scale_check(name, nullable=True) for name in CHECKIN_FIELDS)
@@ -246,6 +252,9 @@ class Checkin(Base):
     pain: Mapped[int | None]
     fatigue: Mapped[int | None]
     note: Mapped[str | None] = mapped_column(Text)
+    # The server default fills the rows that existed before the column (and any insert that
+    # leaves it out); the journal's own inserts always give it.
+    symptoms: Mapped[Any] = mapped_column(JSON_VALUE, server_default=text("'[]'"))
 
 
 class Questionnaire(Base):

@@ -7,15 +7,17 @@ an imported file, so both refuse the same things.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import numbers
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Final
 
 from vagus.journal._errors import bad
-from vagus.journal._models import KEY_CHARS, MAX_SCALE, MIN_SCALE, NAME_CHARS
+from vagus.journal._models import CHECKIN_FIELDS, KEY_CHARS, MAX_SCALE, MIN_SCALE, NAME_CHARS
 
 #: Longest free text (a note, feedback, a gratitude entry, a plan's reason): a long letter,
 #: not a pasted file.
@@ -29,6 +31,9 @@ MAX_JSON_CHARS: Final[int] = 1_000_000
 #: in 1/1024 s, so 65535/1024 s = 64 s is the largest value a sensor can report
 #: (Bluetooth SIG Heart Rate Service 1.0, section 3.1.1.5).
 MAX_RR_MS: Final[float] = 65535 / 1024 * 1000
+#: A symptom id: lower-case words joined by hyphens, as ``vagus.program``'s safety.toml spells
+#: them (``chest-pain``).
+SYMPTOM_ID: Final = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
 
 
 def iso(value: datetime | None) -> str | None:
@@ -128,6 +133,80 @@ def names(field: str, value: Any) -> list[str]:
     if len(value) > MAX_LIST_ITEMS:
         raise bad(field, f"a list of at most {MAX_LIST_ITEMS} short texts", value)
     return [name(f"{field}[{index}]", item) for index, item in enumerate(value)]
+
+
+def symptom_ids(field: str, value: Any) -> list[str]:
+    """A list of distinct, well-formed symptom ids (lower-case words joined by hyphens).
+
+    What an import accepts: the ids a journal holds, including any a later vagus no longer
+    lists, so that a backup always imports. New entries are checked by :func:`known_symptoms`.
+
+    >>> symptom_ids("symptoms", ["chest-pain", "dizziness"])
+    ['chest-pain', 'dizziness']
+    >>> symptom_ids("symptoms", ["Chest pain"])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    vagus.journal._errors.JournalError: symptoms[0]: expected a symptom id (...), got 'Chest pain'
+    """
+    ids = names(field, value)
+    for index, item in enumerate(ids):
+        if not SYMPTOM_ID.fullmatch(item):
+            raise bad(
+                f"{field}[{index}]",
+                "a symptom id (lower-case words joined by '-', like 'chest-pain')",
+                item,
+            )
+    seen: set[str] = set()
+    for item in ids:
+        if item in seen:
+            raise bad(field, "each symptom id once", item)
+        seen.add(item)
+    return ids
+
+
+@functools.cache
+def _known_symptom_ids() -> frozenset[str]:
+    # Imported here, not at the top: opening a journal need not read the safety catalog.
+    from vagus.program.safety import symptoms
+
+    return frozenset(symptom.id for symptom in symptoms("en"))
+
+
+def known_symptoms(field: str, value: Any) -> list[str]:
+    """Symptom ids as :func:`symptom_ids`, each one vagus knows (:mod:`vagus.program.safety`).
+
+    The check of the symptoms a check-in reports.
+
+    >>> known_symptoms("symptoms", ("dizziness",))
+    ['dizziness']
+    >>> known_symptoms("symptoms", ["chest-ache"])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    vagus.journal._errors.JournalError: symptoms: expected ids of the symptoms ..., got 'chest-ache'
+    """
+    ids = symptom_ids(field, value)
+    known = _known_symptom_ids()
+    for item in ids:
+        if item not in known:
+            raise bad(field, "ids of the symptoms vagus knows (vagus.program.safety)", item)
+    return ids
+
+
+#: What a check-in must hold (the "expected" of the error for an empty one).
+CHECKIN_CONTENT: Final = f"at least one of {', '.join(CHECKIN_FIELDS)}, a note or a symptom"
+
+
+def checkin_has_content(
+    ratings: Mapping[str, int | None], note: str | None, symptoms: Sequence[str]
+) -> bool:
+    """A check-in holds a rating, a non-blank note or a symptom (the API's and import's rule).
+
+    >>> checkin_has_content({"sleep": None}, " ", ["dizziness"])
+    True
+    """
+    return any(value is not None for value in ratings.values()) or bool(
+        (note or "").strip() or symptoms
+    )
 
 
 def document(field: str, value: Any) -> Any:

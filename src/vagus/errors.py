@@ -1,0 +1,24 @@
+"""The one user-error base class.
+
+Every error a person can cause (a bad file, a bad field, an unknown id, an exercise their
+screening excludes) derives from :class:`UserError` and carries the field it is about. The CLI
+(exit status 2) and the web (4xx with a JSON error) catch this class only, so anything else,
+such as a numpy bug, is a bug: a 500 with a log line, a traceback on the terminal.
+"""
+
+from __future__ import annotations
+
+
+class UserError(ValueError):
+    """A user error: one message naming what was wrong and what was expected.
+
+    ``field`` names the field (or file) it is about, when there is one.
+
+    >>> error = UserError("calm: expected 0-10, got 11", "calm")
+    >>> str(error), error.field
+    ('calm: expected 0-10, got 11', 'calm')
+    """
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
