@@ -15,8 +15,8 @@ from vagus.config import (
     default_home,
     load_settings,
     settings_markdown,
-    system_lang,
 )
+from vagus.program import resolve_lang
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "settings.md"
 
@@ -37,7 +37,7 @@ def test_defaults(home: Path) -> None:
     assert settings.home == home
     assert settings.database_url == f"sqlite:///{home}/journal.sqlite3"
     assert settings.lang is None
-    assert settings.language == "en"
+    assert resolve_lang(settings.lang, {"LANG": "en_GB.UTF-8"}) == "en"
     assert settings.sensor == "replay"
     assert settings.inhale_s == 4.0
     assert settings.exhale_s == 8.0
@@ -255,12 +255,8 @@ def test_language_follows_the_setting_or_the_locale(
 ) -> None:
     settings = load_settings({"VAGUS_HOME": str(home), "VAGUS_LANG": lang, **locale_env})
     assert settings.lang == (None if lang == "auto" else lang)
-    assert settings.language == language
-
-
-def test_system_lang_without_an_injected_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("LANGUAGE", "nb")
-    assert system_lang() == "nb"
+    # One resolution for both faces (vagus.program.resolve_lang, used by App.prefs.lang).
+    assert resolve_lang(settings.lang, locale_env) == language
 
 
 def test_the_real_environment_is_read_when_none_is_given(

@@ -18,7 +18,7 @@ expected): a typo must never be silently ignored.
 >>> settings = load_settings({"VAGUS_HOME": "/tmp/vagus-doc", "VAGUS_LANG": "nb"})
 >>> settings.database_url
 'sqlite:////tmp/vagus-doc/journal.sqlite3'
->>> settings.language, settings.inhale_s, settings.exhale_s
+>>> settings.lang, settings.inhale_s, settings.exhale_s
 ('nb', 4.0, 8.0)
 >>> load_settings({"VAGUS_HOME": "/tmp/vagus-doc", "VAGUS_INHALE_S": "30"})
 Traceback (most recent call last):
@@ -29,7 +29,6 @@ vagus.config.SettingsError: inhale_s (environment variable VAGUS_INHALE_S): expe
 from __future__ import annotations
 
 import difflib
-import locale
 import os
 import tomllib
 from collections.abc import Mapping
@@ -38,9 +37,11 @@ from pathlib import Path
 from typing import Any, Final, Literal
 
 import platformdirs
-from pydantic import Field, PrivateAttr, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from vagus.errors import UserError
 
 Lang = Literal["nb", "en"]
 SensorKind = Literal["replay", "simulated", "ble"]
@@ -57,9 +58,6 @@ CONFIG_FILE_NAME: Final = "config.toml"
 DATABASE_FILE_NAME: Final = "journal.sqlite3"
 #: What ``lang`` accepts to mean "follow the system locale" (TOML has no null).
 AUTO_LANG: Final = "auto"
-#: Locale language codes shown in Norwegian bokmål: Norwegian (``no``), bokmål (``nb``) and
-#: nynorsk (``nn``), for whom bokmål is closer than English.
-NORWEGIAN_LOCALE_CODES: Final[frozenset[str]] = frozenset({"nb", "nn", "no"})
 
 # Pacer bounds. The program's example is 4 s in, 8 s out (exhale about twice the inhale), a
 # 12 s breath or 5 breaths/min, close to the ~0.1 Hz resonance frequency of slow-breathing
@@ -80,7 +78,7 @@ DATABASE_URL_SCHEMES: Final[tuple[str, ...]] = (
 )
 
 
-class SettingsError(ValueError):
+class SettingsError(UserError):
     """A setting is unknown or has a bad value; the message names it and what was expected."""
 
 
@@ -106,35 +104,6 @@ def sqlite_url(home: Path) -> str:
     'sqlite:////data/vagus/journal.sqlite3'
     """
     return f"sqlite:///{home / DATABASE_FILE_NAME}"
-
-
-def system_lang(env: Mapping[str, str] | None = None) -> Lang:
-    """The user-interface language that the system locale asks for: ``"nb"`` or ``"en"``.
-
-    Follows the POSIX order for messages (``LANGUAGE``, then ``LC_ALL``, ``LC_MESSAGES``,
-    ``LANG``); without any of them (Windows, macOS apps) and with the real environment, Python's
-    locale. Norwegian of any written form gives bokmål; everything else English.
-
-    Parameters
-    ----------
-    env : Mapping[str, str], optional
-        The environment to read; ``os.environ`` (and the process locale) when omitted.
-
-    >>> system_lang({"LANG": "nb_NO.UTF-8"}), system_lang({"LANG": "de_DE.UTF-8"})
-    ('nb', 'en')
-    >>> system_lang({"LANGUAGE": "nn:en", "LANG": "en_GB.UTF-8"})
-    'nb'
-    """
-    source = os.environ if env is None else env
-    code = ""
-    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
-        value = source.get(name, "").split(":")[0].strip()
-        if value and value not in {"C", "POSIX"}:
-            code = value
-            break
-    if not code and env is None:
-        code = locale.getlocale()[0] or ""
-    return "nb" if code.lower()[:2] in NORWEGIAN_LOCALE_CODES else "en"
 
 
 def _setting(
@@ -203,8 +172,6 @@ class Settings(BaseSettings):
         allow_inf_nan=False,
     )
 
-    _system_lang: Lang = PrivateAttr(default="en")
-
     @classmethod
     def settings_customise_sources(
         cls,
@@ -250,11 +217,6 @@ class Settings(BaseSettings):
     @classmethod
     def _auto_lang(cls, value: Any) -> Any:
         return None if value == AUTO_LANG else value
-
-    @property
-    def language(self) -> Lang:
-        """The language to use: ``lang``, or the system locale's when ``lang`` is auto."""
-        return self.lang if self.lang is not None else self._system_lang
 
     @property
     def config_file(self) -> Path:
@@ -409,7 +371,6 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         settings = Settings(**values)
     except ValidationError as error:
         raise SettingsError(_describe(error, values, origins)) from None
-    settings._system_lang = system_lang(env)
     return settings
 
 

@@ -18,6 +18,7 @@ from typing import Final, Literal
 
 import numpy as np
 
+from vagus.errors import UserError
 from vagus.hrv._constants import MAX_RR_MS, MIN_RR_MS, UNIT_SECONDS_BELOW
 from vagus.hrv._types import FloatArray
 
@@ -45,7 +46,7 @@ _UNIT_WORDS_S: Final[frozenset[str]] = frozenset({"s", "sec", "secs", "second", 
 _MAX_SHOWN: Final[int] = 40
 
 
-class RrDataError(ValueError):
+class RrDataError(UserError):
     """Input that is not usable RR data.
 
     The message is complete and meant for the user: it names the source (file name or

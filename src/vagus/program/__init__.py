@@ -19,7 +19,7 @@ from vagus.program.exercises import (
     total_duration_s,
     validate_params,
 )
-from vagus.program.i18n import LANGS, Lang, resolve_lang, t
+from vagus.program.i18n import LANGS, Lang, format_number, resolve_lang, t
 from vagus.program.pacer import BreathPattern, PacerError, PacerState, boundaries, phase_at
 from vagus.program.plan import (
     ExerciseOverride,
@@ -87,6 +87,7 @@ __all__ = [
     "default_minutes",
     "defaults",
     "evaluate",
+    "format_number",
     "load_catalog",
     "param_specs",
     "phase_at",

@@ -25,6 +25,7 @@ from importlib.resources.abc import Traversable
 from types import MappingProxyType
 from typing import Final
 
+from vagus.errors import UserError
 from vagus.program.i18n import DataFileError, Fields, Lang, Text, TextList, data_dir, read_toml
 
 #: The exercise ids are API (journal rows, plans, ``vagus exercises --json``), in the order of
@@ -254,7 +255,7 @@ class Catalog:
         try:
             return self.exercises[exercise_id]
         except KeyError:
-            raise ValueError(
+            raise UserError(
                 f"exercise {exercise_id!r}: expected one of {', '.join(EXERCISE_IDS)}"
             ) from None
 

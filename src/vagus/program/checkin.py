@@ -19,7 +19,7 @@ exception because people rate their sleep, not their sleep problem: **higher sle
 ...         at=datetime(2025, 3, 3))
 Traceback (most recent call last):
 ...
-ValueError: headache: 11 is outside the rating range 0-10 (0 = none, 10 = worst)
+vagus.errors.UserError: headache: 11 is outside the rating range 0-10 (0 = none, 10 = worst)
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Final, Literal
 
+from vagus.errors import UserError
 from vagus.program.i18n import Lang
 
 Field = Literal["sleep", "headache", "digestion", "anxiety", "pain", "fatigue"]
@@ -80,15 +81,15 @@ def check_rating(name: str, value: object, *, higher_is_better: bool = False) ->
     >>> check_rating("calm", 10.5)
     Traceback (most recent call last):
     ...
-    ValueError: calm: 10.5 is not a whole number 0-10
+    vagus.errors.UserError: calm: 10.5 is not a whole number 0-10
     """
     ends = "0 = worst, 10 = best" if higher_is_better else "0 = none, 10 = worst"
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValueError(f"{name}: expected a whole number 0-10 ({ends}), got {value!r}")
+        raise UserError(f"{name}: expected a whole number 0-10 ({ends}), got {value!r}")
     if value != int(value):
-        raise ValueError(f"{name}: {value!r} is not a whole number 0-10")
+        raise UserError(f"{name}: {value!r} is not a whole number 0-10")
     if not RATING_MIN <= value <= RATING_MAX:
-        raise ValueError(
+        raise UserError(
             f"{name}: {value:g} is outside the rating range {RATING_MIN}-{RATING_MAX} ({ends})"
         )
     return int(value)
@@ -96,9 +97,9 @@ def check_rating(name: str, value: object, *, higher_is_better: bool = False) ->
 
 def _check_note(note: object, name: str = "note") -> str:
     if not isinstance(note, str):
-        raise ValueError(f"{name}: expected text, got {note!r}")
+        raise UserError(f"{name}: expected text, got {note!r}")
     if len(note) > MAX_NOTE_CHARS:
-        raise ValueError(f"{name}: {len(note)} characters; at most {MAX_NOTE_CHARS}")
+        raise UserError(f"{name}: {len(note)} characters; at most {MAX_NOTE_CHARS}")
     return note
 
 
@@ -140,7 +141,7 @@ class CheckIn:
             )
             object.__setattr__(self, name, value)
         if not isinstance(self.at, datetime):
-            raise ValueError(f"at: expected a datetime, got {self.at!r}")
+            raise UserError(f"at: expected a datetime, got {self.at!r}")
         _check_note(self.note)
 
     def rating(self, name: Field) -> int:
@@ -191,10 +192,10 @@ class SessionFeedback:
 
     >>> SessionFeedback("lighter", ("tingling",), CalmRating(4), CalmRating(7)).calm_change
     3
-    >>> SessionFeedback(symptoms=("Dizzy Spell",))
+    >>> SessionFeedback(symptoms=("Dizzy Spell",))  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    ValueError: symptoms: 'Dizzy Spell' is not a symptom id (lower-case words joined by '-')
+    vagus.errors.UserError: symptoms: 'Dizzy Spell' is not a symptom id (lower-case words ...)
     """
 
     felt: str = ""
@@ -207,11 +208,11 @@ class SessionFeedback:
         symptoms = tuple(self.symptoms)
         for s in symptoms:
             if not isinstance(s, str) or not _SYMPTOM_ID.match(s):
-                raise ValueError(
+                raise UserError(
                     f"symptoms: {s!r} is not a symptom id (lower-case words joined by '-')"
                 )
         if len(set(symptoms)) != len(symptoms):
-            raise ValueError(f"symptoms: listed twice in {symptoms!r}")
+            raise UserError(f"symptoms: listed twice in {symptoms!r}")
         object.__setattr__(self, "symptoms", symptoms)
 
     @property

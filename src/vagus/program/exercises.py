@@ -20,7 +20,7 @@ texts; a test checks that every cue any program can produce has both texts.
 >>> build_steps("breathing", minutes=7)
 Traceback (most recent call last):
 ...
-ValueError: breathing: minutes = 7 is outside the allowed 2-5 min
+vagus.errors.UserError: breathing: minutes = 7 is outside the allowed 2-5 min
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Final, Literal
 
+from vagus.errors import UserError
 from vagus.program.catalog import EXERCISE_IDS as CATALOG_EXERCISE_IDS
 from vagus.program.i18n import LANGS, Lang
 from vagus.program.pacer import PHASES, BreathPattern, Phase, to_ms
@@ -123,19 +124,17 @@ class ParamSpec:
         where = f"{exercise_id}: {self.name}"
         if self.choices:
             if not isinstance(value, str) or value not in self.choices:
-                raise ValueError(f"{where} = {value!r} is not one of {', '.join(self.choices)}")
+                raise UserError(f"{where} = {value!r} is not one of {', '.join(self.choices)}")
             return value
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ValueError(f"{where} must be a number ({self.unit}), got {value!r}")
+            raise UserError(f"{where} must be a number ({self.unit}), got {value!r}")
         lo = self.min if self.min is not None else -math.inf
         hi = self.max if self.max is not None else math.inf
         if not (math.isfinite(value) and lo <= value <= hi):
-            raise ValueError(
-                f"{where} = {value:g} is outside the allowed {lo:g}-{hi:g} {self.unit}"
-            )
+            raise UserError(f"{where} = {value:g} is outside the allowed {lo:g}-{hi:g} {self.unit}")
         if self.integer:
             if value != int(value):
-                raise ValueError(f"{where} must be a whole number, got {value:g}")
+                raise UserError(f"{where} must be a whole number, got {value:g}")
             return int(value)
         return float(value)
 
@@ -373,7 +372,7 @@ def validate_params(exercise_id: str, params: Mapping[str, object]) -> dict[str,
     specs = {p.name: p for p in param_specs(exercise_id)}
     unknown = sorted(set(params) - set(specs))
     if unknown:
-        raise ValueError(
+        raise UserError(
             f"{exercise_id}: unknown parameter {unknown[0]!r} (known: {', '.join(specs)})"
         )
     out = {
@@ -385,7 +384,7 @@ def validate_params(exercise_id: str, params: Mapping[str, object]) -> dict[str,
 
 def _require_exercise(exercise_id: str) -> None:
     if exercise_id not in PARAM_SPECS:
-        raise ValueError(f"unknown exercise {exercise_id!r} (known: {', '.join(EXERCISE_IDS)})")
+        raise UserError(f"unknown exercise {exercise_id!r} (known: {', '.join(EXERCISE_IDS)})")
 
 
 # --- log fields ---------------------------------------------------------------------------------
@@ -465,7 +464,7 @@ def _cold_water(p: Mapping[str, ParamValue]) -> list[Step]:
     round_s = float(p["round_s"])
     lo, hi = COLD_FACE_S if mode == "face" else COLD_SHOWER_S
     if not lo <= round_s <= hi:
-        raise ValueError(
+        raise UserError(
             f"cold-water: round_s = {round_s:g} is outside the allowed {lo:g}-{hi:g} s "
             f"for mode {mode!r}"
         )
@@ -621,7 +620,7 @@ def build_steps(exercise_id: str, **params: object) -> list[Step]:
     >>> build_steps("cold-water", mode="shower", round_s=40)
     Traceback (most recent call last):
     ...
-    ValueError: cold-water: round_s = 40 is outside the allowed 5-30 s
+    vagus.errors.UserError: cold-water: round_s = 40 is outside the allowed 5-30 s
     """
     checked = validate_params(exercise_id, params)
     return _BUILDERS[exercise_id](checked)

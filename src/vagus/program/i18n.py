@@ -22,14 +22,16 @@ from importlib.resources import files
 from importlib.resources.abc import Traversable
 from typing import Final, Literal, cast
 
+from vagus.errors import UserError
+
 Lang = Literal["nb", "en"]
 #: The languages every text must exist in, in the order files list them.
 LANGS: Final[tuple[Lang, ...]] = ("nb", "en")
 #: The fallback when neither the setting nor the system locale asks for Norwegian.
 DEFAULT_LANG: Final[Lang] = "en"
-#: POSIX precedence for the language of messages: the first non-empty one wins (POSIX.1-2017,
-#: XBD chapter 8.2, "Internationalization Variables").
-LOCALE_VARIABLES: Final[tuple[str, ...]] = ("LC_ALL", "LC_MESSAGES", "LANG")
+#: Precedence for the language of messages: the first non-empty one wins (POSIX.1-2017, XBD
+#: chapter 8.2, "Internationalization Variables"; LANGUAGE, a GNU extension, comes first).
+LOCALE_VARIABLES: Final[tuple[str, ...]] = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
 #: ISO 639 codes that get bokmål: bokmål itself, nynorsk (closest written form we have) and the
 #: macro-language code "no" that older systems use (no_NO).
 NORWEGIAN_CODES: Final[frozenset[str]] = frozenset({"nb", "nn", "no"})
@@ -37,7 +39,7 @@ NORWEGIAN_CODES: Final[frozenset[str]] = frozenset({"nb", "nn", "no"})
 AUTO_SETTINGS: Final[frozenset[str]] = frozenset({"", "auto"})
 
 
-class DataFileError(ValueError):
+class DataFileError(UserError):
     """A data file of the program is broken: names the file, the key and what was expected.
 
     >>> str(DataFileError("catalog/neck.toml", "name", "missing the 'en' translation"))
@@ -109,18 +111,21 @@ def resolve_lang(setting: str | None, env: Mapping[str, str]) -> Lang:
     'nb'
     >>> resolve_lang(None, {"LANG": "C.UTF-8"})
     'en'
+    >>> resolve_lang(None, {"LANGUAGE": "nn:en", "LANG": "en_GB.UTF-8"})
+    'nb'
     """
     if setting is not None and setting.strip().lower() not in AUTO_SETTINGS:
         lang = _lang_of_tag(setting)
         if lang is None:
-            raise ValueError(
+            raise UserError(
                 f"language setting {setting!r}: expected 'nb' or 'en' (or 'auto' to follow "
                 "the system)"
             )
         return lang
     for variable in LOCALE_VARIABLES:
-        value = env.get(variable, "")
-        if value:
+        # LANGUAGE is a list of preferences ("nn:en"): the first one counts.
+        value = env.get(variable, "").split(":")[0].strip()
+        if value and value not in ("C", "POSIX"):
             return _lang_of_tag(value) or DEFAULT_LANG
     return DEFAULT_LANG
 
@@ -497,3 +502,28 @@ def message_fields(key: str) -> frozenset[str]:
     if key not in messages.texts:
         raise KeyError(f"no message {key!r} in messages.toml")
     return messages.fields(key)
+
+
+#: The Babel locale of each language: numbers and dates as a reader of that language expects
+#: them (Norwegian bokmål writes a decimal comma and a space between thousands).
+BABEL_LOCALES: Final[Mapping[str, str]] = {"nb": "nb_NO", "en": "en_GB"}
+
+
+def format_number(value: float | None, lang: Lang, decimals: int = 0) -> str:
+    """A number for a person in ``lang``, with ``decimals`` digits after the separator.
+
+    None and non-finite values are shown as an en dash.
+
+    >>> format_number(3.456, "nb", 2), format_number(3.456, "en", 2)
+    ('3,46', '3.46')
+    >>> format_number(12345.0, "nb"), format_number(12345.0, "en"), format_number(None, "en")
+    ('12\\xa0345', '12,345', '–')
+    """
+    import math
+
+    from babel.numbers import format_decimal
+
+    if value is None or not math.isfinite(value):
+        return "–"
+    pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
+    return str(format_decimal(value, format=pattern, locale=BABEL_LOCALES[check_lang(lang)]))

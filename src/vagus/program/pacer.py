@@ -37,6 +37,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Final, Literal
 
+from vagus.errors import UserError
+
 Phase = Literal["inhale", "hold_in", "exhale", "hold_out"]
 #: The phases in the order they occur within one breath cycle.
 PHASES: Final[tuple[Phase, ...]] = ("inhale", "hold_in", "exhale", "hold_out")
@@ -55,7 +57,7 @@ MIN_BREATH_PART_MS: Final[int] = round(MIN_BREATH_PART_S * MS_PER_S)
 DEFAULT_EXHALE_RATIO: Final[float] = 2.0
 
 
-class PacerError(ValueError):
+class PacerError(UserError):
     """A breathing pattern outside what the pacer guides (the message says which bound)."""
 
 

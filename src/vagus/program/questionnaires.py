@@ -29,6 +29,7 @@ from importlib.resources.abc import Traversable
 from types import MappingProxyType
 from typing import Final, Literal
 
+from vagus.errors import UserError
 from vagus.program.i18n import DataFileError, Fields, Lang, Text, TextList, data_dir, read_toml
 
 Scoring = Literal["sum", "dsq-pem"]
@@ -132,7 +133,7 @@ class Questionnaire:
         for band in self.bands:
             if band.id == band_id:
                 return band
-        raise ValueError(f"{self.id}: no band {band_id!r}")
+        raise UserError(f"{self.id}: no band {band_id!r}")
 
 
 @dataclass(frozen=True)
@@ -263,10 +264,10 @@ QUESTIONNAIRES: Final[Mapping[str, Questionnaire]] = load_questionnaires()
 
 def _check_answers(q: Questionnaire, answers: Sequence[int]) -> list[int]:
     if isinstance(answers, str | bytes) or not isinstance(answers, Sequence):
-        raise ValueError(f"{q.id}: expected a sequence of {q.n_answers} integers")
+        raise UserError(f"{q.id}: expected a sequence of {q.n_answers} integers")
     if len(answers) != q.n_answers:
         per = f" ({len(q.scales)} per item)" if len(q.scales) > 1 else ""
-        raise ValueError(f"{q.id}: expected {q.n_answers} answers{per}, got {len(answers)}")
+        raise UserError(f"{q.id}: expected {q.n_answers} answers{per}, got {len(answers)}")
     checked: list[int] = []
     for index, value in enumerate(answers):
         item_index, scale_index = divmod(index, len(q.scales))
@@ -279,7 +280,7 @@ def _check_answers(q: Questionnaire, answers: Sequence[int]) -> list[int]:
             where = f"item {item_index + 1} ({q.items.en[item_index]!r})"
             if len(q.scales) > 1:
                 where += f", {scale.id}"
-            raise ValueError(
+            raise UserError(
                 f"{q.id}, {where}: expected an integer 0-{scale.max_value}, got {value!r}"
             )
         checked.append(value)
@@ -341,11 +342,11 @@ def score(name: str, answers: Sequence[int]) -> QuestionnaireResult:
     'severe'
     >>> score("gad-7", [0, 0, 0, 4, 0, 0, 0])
     Traceback (most recent call last):
-    ValueError: gad-7, item 4 ('Trouble relaxing'): expected an integer 0-3, got 4
+    vagus.errors.UserError: gad-7, item 4 ('Trouble relaxing'): expected an integer 0-3, got 4
     """
     key = name.strip().lower().replace(" ", "")
     if key not in QUESTIONNAIRES:
-        raise ValueError(f"questionnaire {name!r}: expected one of {', '.join(QUESTIONNAIRES)}")
+        raise UserError(f"questionnaire {name!r}: expected one of {', '.join(QUESTIONNAIRES)}")
     q = QUESTIONNAIRES[key]
     values = _check_answers(q, answers)
     if q.scoring == "dsq-pem":

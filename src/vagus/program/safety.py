@@ -25,6 +25,7 @@ from importlib.resources.abc import Traversable
 from types import MappingProxyType
 from typing import Final, Literal
 
+from vagus.errors import UserError
 from vagus.program.catalog import EXERCISE_IDS
 from vagus.program.i18n import DataFileError, Lang, Text, TextList, data_dir, read_toml, t
 
@@ -183,7 +184,7 @@ class SafetyRules:
 
     def _check_exercise(self, exercise_id: str) -> None:
         if exercise_id not in self.stop_rules:
-            raise ValueError(f"exercise {exercise_id!r}: expected one of {', '.join(EXERCISE_IDS)}")
+            raise UserError(f"exercise {exercise_id!r}: expected one of {', '.join(EXERCISE_IDS)}")
 
     def symptoms(self, lang: Lang) -> list[Symptom]:
         """Every symptom, in file order."""
@@ -223,7 +224,7 @@ class SafetyRules:
         reported = tuple(dict.fromkeys(symptom_ids))
         unknown = [key for key in reported if key not in self.symptom_labels]
         if unknown:
-            raise ValueError(f"unknown symptom ids: {', '.join(unknown)}")
+            raise UserError(f"unknown symptom ids: {', '.join(unknown)}")
         if exercise_id is not None:
             self._check_exercise(exercise_id)
         present = set(reported)

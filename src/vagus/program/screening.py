@@ -33,6 +33,7 @@ from importlib.resources.abc import Traversable
 from types import MappingProxyType
 from typing import Final, Literal
 
+from vagus.errors import UserError
 from vagus.program.catalog import EXERCISE_IDS, load_catalog
 from vagus.program.i18n import DataFileError, Fields, Lang, Text, data_dir, read_toml, t
 
@@ -139,7 +140,7 @@ class ScreeningResult:
     def status(self, exercise_id: str) -> Status:
         """The status of one exercise (ValueError naming an unknown id)."""
         if exercise_id not in self.exercises:
-            raise ValueError(f"exercise {exercise_id!r}: expected one of {', '.join(EXERCISE_IDS)}")
+            raise UserError(f"exercise {exercise_id!r}: expected one of {', '.join(EXERCISE_IDS)}")
         return self.exercises[exercise_id].status
 
     def allowed(self) -> tuple[str, ...]:
@@ -207,18 +208,18 @@ class ScreeningRules:
         """Apply the rules to the answers; see :func:`evaluate`."""
         unknown = sorted(set(answers) - set(self.question_defs))
         if unknown:
-            raise ValueError(f"unknown screening question ids: {', '.join(unknown)}")
+            raise UserError(f"unknown screening question ids: {', '.join(unknown)}")
         not_bool = sorted(key for key, value in answers.items() if not isinstance(value, bool))
         if not_bool:
-            raise ValueError(
+            raise UserError(
                 f"screening answers must be true or false: {', '.join(not_bool)} are not"
             )
         missing = self.missing(answers)
         if missing:
-            raise ValueError(f"screening answers missing for: {', '.join(missing)}")
+            raise UserError(f"screening answers missing for: {', '.join(missing)}")
         unknown_cleared = sorted(set(cleared) - set(EXERCISE_IDS))
         if unknown_cleared:
-            raise ValueError(
+            raise UserError(
                 f"cleared exercise ids unknown: {', '.join(unknown_cleared)} "
                 f"(expected among {', '.join(EXERCISE_IDS)})"
             )
