@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import ast
+import inspect
 from pathlib import Path
 
 import pytest
 
+from vagus.hrv import _registry
+from vagus.program import plan
 from vagus.program.i18n import (
     LANGS,
     DataFileError,
     Fields,
+    Messages,
     Text,
     load_messages,
     message_fields,
     message_keys,
+    placeholders,
     read_toml,
     resolve_lang,
     t,
@@ -205,3 +211,61 @@ def test_text_lists_need_the_same_length_in_both_languages() -> None:
     f = Fields({"steps": {"nb": ["a", "b"], "en": ["a"]}}, "f.toml")
     with pytest.raises(DataFileError, match="steps: nb has 2 items and en has 1"):
         f.text_list("steps")
+
+
+# --- the other catalogs: the plan's reasons and the HRV index meanings ---------------------------
+def _catalog_fields(messages: Messages, key: str) -> dict[str, frozenset[str]]:
+    return {lang: placeholders(messages.texts[key].get(lang)) for lang in LANGS}
+
+
+def _plan_message_calls() -> list[tuple[str, frozenset[str], int]]:
+    """(key, keyword names, line) of every ``_msg("key", ...)`` and ``kept_because("key", ...)``
+    in plan.py; ``kept_because`` adds the ``dose`` field itself."""
+    tree = ast.parse(inspect.getsource(plan))
+    calls = []
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
+            continue
+        if node.func.id not in ("_msg", "kept_because"):
+            continue
+        first = node.args[0] if node.args else None
+        if isinstance(first, ast.Name) and first.id == "key":
+            continue  # kept_because passing its own key on to _msg
+        where = f"plan.py line {node.lineno}: the message key must be a literal string"
+        assert isinstance(first, ast.Constant), where
+        assert isinstance(first.value, str), where
+        names = {kw.arg for kw in node.keywords if kw.arg is not None}
+        assert all(kw.arg is not None for kw in node.keywords), node.lineno  # no **fields
+        if node.func.id == "kept_because":
+            names.add("dose")
+        calls.append((first.value, frozenset(names), node.lineno))
+    return calls
+
+
+def test_plan_messages_has_every_key_plan_uses_with_its_fields_in_both_languages() -> None:
+    messages = load_messages(Path(inspect.getfile(plan)).parent / "data" / plan.MESSAGES_FILE)
+    calls = _plan_message_calls()
+    assert len(calls) >= 40
+    for key, names, line in calls:
+        assert key in messages.texts, f"plan.py line {line}: no message {key!r}"
+        for lang, fields in _catalog_fields(messages, key).items():
+            assert fields == names, (line, key, lang, sorted(fields), sorted(names))
+    unused = sorted(set(messages.texts) - {key for key, _, _ in calls})
+    assert not unused, f"messages in {plan.MESSAGES_FILE} that plan.py never uses: {unused}"
+    assert plan.plan_messages().texts == messages.texts  # the package reads the same file
+
+
+def test_every_hrv_index_has_its_meaning_in_both_languages() -> None:
+    path = Path(inspect.getfile(_registry)).parent / _registry.MEANINGS_FILE
+    messages = load_messages(path)
+    names = [index.name for index in _registry.INDICES]
+    assert sorted(messages.texts) == sorted(names)
+    assert set(_registry.MEANING_FIELDS) <= set(names)
+    for index in _registry.INDICES:
+        wanted = set(_registry.MEANING_FIELDS.get(index.name, {}))
+        for lang, fields in _catalog_fields(messages, index.name).items():
+            assert fields == wanted, (index.name, lang)
+            text = index.meaning(lang)
+            assert text.strip(), (index.name, lang)
+            assert "{" not in text, (index.name, lang)
+        assert index.meaning_nb == index.meaning("nb") != index.meaning("en") == index.meaning_en

@@ -627,3 +627,38 @@ def test_default_rules() -> None:
     for ex, r in rules.exercises.items():
         for dose in (r.start, r.min, r.max):
             build_steps(ex, **{r.param: int(dose) if r.unit == "rounds" else dose})
+
+
+# --- wording: the reasons come from program/data/plan_messages.toml ------------------------------
+def test_reasons_in_norwegian_with_numbers_as_norwegians_write_them() -> None:
+    (down,) = mecfs_case(at(8, 10), at(9, 8)).items
+    assert down.reason("nb") == (
+        "ned til 6 minutter: utmattelsen var 8 i dag (vanligvis 3), 22 timer etter en økt, og "
+        "forverring kan komme 12-72 timer etter"
+    )
+    (kept,) = mecfs_case(at(6, 7), at(9, 8)).items
+    assert kept.reason("nb") == "holdt på 12,5 minutter: utmattelsen var 8 i dag (vanligvis 3)"
+    sim = mecfs_activity(20.0, ratings=lambda n: {"fatigue": 8} if n == 11 else {}).run(12)
+    assert sim.item(9, "activity")[3] == (
+        "opp til 10 minutter, halvveis mot 15 minutter: 7 stabile dager siden forrige endring"
+    )
+    assert sim.item(11, "activity")[3] == (
+        "tilbake til 5 minutter: utmattelsen var 8 i dag (vanligvis 3), innen 3 dager etter "
+        "økningen"
+    )
+
+
+def test_every_reason_is_filled_in_in_both_languages() -> None:
+    worse = {10, 11, 20, 21, 22}
+    sim = Sim(ratings=lambda n: {"pain": 9} if n in worse else {}).run(35)
+    texts = [
+        text(lang)
+        for plan in sim.plans
+        for text in [*(i.text for i in (*plan.items, *plan.pending, *plan.excluded)), *plan.notices]
+        for lang in ("nb", "en")
+    ]
+    assert len(set(texts)) > 20
+    for text in texts:
+        assert text.strip()
+        assert "{" not in text, text
+        assert "}" not in text, text

@@ -2,13 +2,20 @@
 
 Name, unit, domain, minimum data, reference and a one-line meaning (English and Norwegian
 bokmål). The CLI table, the JSON, the web pages and docs/indices.md all read this list, and a
-test keeps ``analyze()`` and the registry in step.
+test keeps ``analyze()`` and the registry in step. The meanings live in the message catalog
+``indices_messages.toml`` beside this module, one key per index name.
+
+>>> BY_NAME["min_hr"].meaning("en")
+'Lowest heart rate over a 5-beat moving average.'
 """
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Final, Literal
+from importlib.resources import files
+from typing import TYPE_CHECKING, Final, Literal
 
 from vagus.hrv._constants import (
     DFA_ALPHA1_BEATS,
@@ -18,6 +25,13 @@ from vagus.hrv._constants import (
     LF_BAND_HZ,
     VLF_BAND_HZ,
 )
+
+if TYPE_CHECKING:
+    from vagus.program.i18n import Messages
+
+#: The one-line meanings in nb and en, keyed by index name (read with the program's strict
+#: message loader: both languages, the same ``{fields}``).
+MEANINGS_FILE: Final[str] = "indices_messages.toml"
 
 Domain = Literal["time", "frequency", "nonlinear"]
 DOMAINS: Final[tuple[Domain, ...]] = ("time", "frequency", "nonlinear")
@@ -80,8 +94,6 @@ class Index:
         Fewest RR intervals for which it is computed; below, it is ``null`` with a warning.
     min_duration_s : float
         Shortest recording (sum of RR) for which it is computed.
-    meaning_en, meaning_nb : str
-        One line: what it tells, in English and in Norwegian bokmål.
     reference : str
         The paper or standard that defines it.
     """
@@ -90,15 +102,25 @@ class Index:
     label: str
     unit: str
     domain: Domain
-    meaning_en: str
-    meaning_nb: str
     reference: str
     min_beats: int = 2
     min_duration_s: float = 0.0
 
     def meaning(self, lang: str = "en") -> str:
-        """The one-line meaning in ``lang`` ("en" or "nb")."""
-        return self.meaning_nb if lang == "nb" else self.meaning_en
+        """The one-line meaning in ``lang`` ("en" or "nb"), from ``indices_messages.toml``."""
+        return meanings().get(
+            self.name, "nb" if lang == "nb" else "en", **MEANING_FIELDS.get(self.name, {})
+        )
+
+    @property
+    def meaning_en(self) -> str:
+        """The one-line meaning in English."""
+        return self.meaning("en")
+
+    @property
+    def meaning_nb(self) -> str:
+        """The one-line meaning in Norwegian bokmål."""
+        return self.meaning("nb")
 
     def minimum_text(self) -> str:
         """The minimum data, in words (English), for warnings and docs."""
@@ -114,6 +136,26 @@ _VLF = f"{VLF_BAND_HZ[0]}-{VLF_BAND_HZ[1]} Hz"
 _LF = f"{LF_BAND_HZ[0]}-{LF_BAND_HZ[1]} Hz"
 _HF = f"{HF_BAND_HZ[0]}-{HF_BAND_HZ[1]} Hz"
 
+#: The ``{fields}`` of the meanings that quote a constant, per index name.
+MEANING_FIELDS: Final[Mapping[str, Mapping[str, object]]] = {
+    "min_hr": {"beats": HR_AVERAGE_BEATS},
+    "max_hr": {"beats": HR_AVERAGE_BEATS},
+    "vlf": {"band": _VLF},
+    "lf": {"band": _LF},
+    "hf": {"band": _HF},
+    "dfa_alpha1": {"low": DFA_ALPHA1_BEATS[0], "high": DFA_ALPHA1_BEATS[1]},
+    "dfa_alpha2": {"low": DFA_ALPHA2_BEATS[0], "high": DFA_ALPHA2_BEATS[1]},
+}
+
+
+@functools.cache
+def meanings() -> Messages:
+    """The meanings catalog (``vagus/hrv/indices_messages.toml``), read and checked once."""
+    from vagus.program.i18n import load_messages  # the strict loader; program does not import hrv
+
+    return load_messages(files("vagus.hrv") / MEANINGS_FILE)
+
+
 INDICES: Final[tuple[Index, ...]] = (
     # --- time domain -----------------------------------------------------------------------------
     Index(
@@ -121,8 +163,6 @@ INDICES: Final[tuple[Index, ...]] = (
         "Mean NN",
         "ms",
         "time",
-        "Average time between normal beats.",
-        "Gjennomsnittlig tid mellom normale hjerteslag.",
         TASK_FORCE,
         min_beats=1,
     ),
@@ -131,8 +171,6 @@ INDICES: Final[tuple[Index, ...]] = (
         "Median NN",
         "ms",
         "time",
-        "Median time between normal beats; robust to single odd beats.",
-        "Median tid mellom normale slag; lite påvirket av enkeltslag.",
         TASK_FORCE,
         min_beats=1,
     ),
@@ -141,8 +179,6 @@ INDICES: Final[tuple[Index, ...]] = (
         "SDNN",
         "ms",
         "time",
-        "Overall variability: standard deviation of all NN intervals (n-1).",
-        "Samlet variasjon: standardavviket til alle NN-intervaller (n-1).",
         TASK_FORCE,
     ),
     Index(
@@ -150,8 +186,6 @@ INDICES: Final[tuple[Index, ...]] = (
         "RMSSD",
         "ms",
         "time",
-        "Beat-to-beat variability, the standard short-term marker of vagal activity.",
-        "Variasjon fra slag til slag, standardmålet på vagusaktivitet over kort tid.",
         TASK_FORCE,
     ),
     Index(
@@ -159,8 +193,6 @@ INDICES: Final[tuple[Index, ...]] = (
         "SDSD",
         "ms",
         "time",
-        "Standard deviation of the differences between successive NN intervals.",
-        "Standardavviket til forskjellene mellom påfølgende NN-intervaller.",
         TASK_FORCE,
         min_beats=3,
     ),
@@ -169,8 +201,6 @@ INDICES: Final[tuple[Index, ...]] = (
         "NN50",
         "count",
         "time",
-        "Number of successive differences larger than 50 ms.",
-        "Antall påfølgende forskjeller større enn 50 ms.",
         TASK_FORCE,
     ),
     Index(
@@ -178,8 +208,6 @@ INDICES: Final[tuple[Index, ...]] = (
         "pNN50",
         "%",
         "time",
-        "NN50 divided by the number of NN intervals; tracks vagal activity.",
-        "NN50 delt på antall NN-intervaller; følger vagusaktiviteten.",
         TASK_FORCE,
     ),
     Index(
@@ -187,8 +215,6 @@ INDICES: Final[tuple[Index, ...]] = (
         "NN20",
         "count",
         "time",
-        "Number of successive differences larger than 20 ms.",
-        "Antall påfølgende forskjeller større enn 20 ms.",
         SHAFFER_2017,
     ),
     Index(
@@ -196,8 +222,6 @@ INDICES: Final[tuple[Index, ...]] = (
         "pNN20",
         "%",
         "time",
-        "NN20 divided by the number of NN intervals.",
-        "NN20 delt på antall NN-intervaller.",
         SHAFFER_2017,
     ),
     Index(
@@ -205,8 +229,6 @@ INDICES: Final[tuple[Index, ...]] = (
         "CVNN",
         "",
         "time",
-        "SDNN divided by mean NN: variability relative to heart period.",
-        "SDNN delt på gjennomsnittlig NN: variasjon i forhold til pulsperioden.",
         SHAFFER_2017,
     ),
     Index(
@@ -214,8 +236,6 @@ INDICES: Final[tuple[Index, ...]] = (
         "CVSD",
         "",
         "time",
-        "RMSSD divided by mean NN.",
-        "RMSSD delt på gjennomsnittlig NN.",
         SHAFFER_2017,
     ),
     Index(
@@ -223,8 +243,6 @@ INDICES: Final[tuple[Index, ...]] = (
         "Mean HR",
         "bpm",
         "time",
-        "Average heart rate (mean of the beat-by-beat rate 60000/NN).",
-        "Gjennomsnittlig puls (snittet av pulsen slag for slag, 60000/NN).",
         TARVAINEN_2014,
         min_beats=1,
     ),
@@ -233,8 +251,6 @@ INDICES: Final[tuple[Index, ...]] = (
         "Min HR",
         "bpm",
         "time",
-        f"Lowest heart rate over a {HR_AVERAGE_BEATS}-beat moving average.",
-        f"Laveste puls, glidende snitt over {HR_AVERAGE_BEATS} slag.",
         TARVAINEN_2014,
         min_beats=HR_AVERAGE_BEATS,
     ),
@@ -243,8 +259,6 @@ INDICES: Final[tuple[Index, ...]] = (
         "Max HR",
         "bpm",
         "time",
-        f"Highest heart rate over a {HR_AVERAGE_BEATS}-beat moving average.",
-        f"Høyeste puls, glidende snitt over {HR_AVERAGE_BEATS} slag.",
         TARVAINEN_2014,
         min_beats=HR_AVERAGE_BEATS,
     ),
@@ -253,8 +267,6 @@ INDICES: Final[tuple[Index, ...]] = (
         "SD HR",
         "bpm",
         "time",
-        "Standard deviation of the beat-by-beat heart rate (n-1).",
-        "Standardavviket til pulsen slag for slag (n-1).",
         TARVAINEN_2014,
     ),
     Index(
@@ -262,8 +274,6 @@ INDICES: Final[tuple[Index, ...]] = (
         "HRV triangular index",
         "",
         "time",
-        "Number of NN intervals divided by the height of their histogram (1/128 s bins).",
-        "Antall NN-intervaller delt på høyden av histogrammet (1/128 s).",
         TASK_FORCE,
         min_beats=MIN_HISTOGRAM_BEATS,
     ),
@@ -272,8 +282,6 @@ INDICES: Final[tuple[Index, ...]] = (
         "TINN",
         "ms",
         "time",
-        "Base width of the triangle that best fits the NN histogram.",
-        "Bredden på trekanten som passer best til NN-histogrammet.",
         TASK_FORCE,
         min_beats=MIN_HISTOGRAM_BEATS,
     ),
@@ -282,8 +290,6 @@ INDICES: Final[tuple[Index, ...]] = (
         "ln RMSSD",
         "ln(ms)",
         "time",
-        "Natural log of RMSSD; closer to a normal distribution, used for day-to-day trends.",
-        "Naturlig logaritme av RMSSD; egner seg for å følge utviklingen fra dag til dag.",
         SHAFFER_2017,
     ),
     # --- frequency domain --------------------------------------------------------------------
@@ -292,8 +298,6 @@ INDICES: Final[tuple[Index, ...]] = (
         "VLF",
         "ms²",
         "frequency",
-        f"Power in the very-low-frequency band ({_VLF}).",
-        f"Effekt i det svært lavfrekvente båndet ({_VLF}).",
         TASK_FORCE,
         min_beats=3,
         min_duration_s=MIN_VLF_DURATION_S,
@@ -303,8 +307,6 @@ INDICES: Final[tuple[Index, ...]] = (
         "LF",
         "ms²",
         "frequency",
-        f"Power in the low-frequency band ({_LF}); slow breathing and blood-pressure rhythms.",
-        f"Effekt i det lavfrekvente båndet ({_LF}); langsom pust og blodtrykksrytmer.",
         TASK_FORCE,
         min_beats=3,
         min_duration_s=MIN_LF_DURATION_S,
@@ -314,8 +316,6 @@ INDICES: Final[tuple[Index, ...]] = (
         "HF",
         "ms²",
         "frequency",
-        f"Power in the high-frequency band ({_HF}); breathing-linked, vagal.",
-        f"Effekt i det høyfrekvente båndet ({_HF}); følger pusten, vagal.",
         TASK_FORCE,
         min_beats=3,
         min_duration_s=MIN_HF_DURATION_S,
@@ -325,8 +325,6 @@ INDICES: Final[tuple[Index, ...]] = (
         "Total power",
         "ms²",
         "frequency",
-        "VLF + LF + HF power.",
-        "Samlet effekt, VLF + LF + HF.",
         TASK_FORCE,
         min_beats=3,
         min_duration_s=MIN_VLF_DURATION_S,
@@ -336,8 +334,6 @@ INDICES: Final[tuple[Index, ...]] = (
         "LF n.u.",
         "n.u.",
         "frequency",
-        "LF as a share of LF + HF, times 100.",
-        "LF som andel av LF + HF, ganger 100.",
         TASK_FORCE,
         min_beats=3,
         min_duration_s=MIN_LF_DURATION_S,
@@ -347,8 +343,6 @@ INDICES: Final[tuple[Index, ...]] = (
         "HF n.u.",
         "n.u.",
         "frequency",
-        "HF as a share of LF + HF, times 100.",
-        "HF som andel av LF + HF, ganger 100.",
         TASK_FORCE,
         min_beats=3,
         min_duration_s=MIN_LF_DURATION_S,
@@ -358,8 +352,6 @@ INDICES: Final[tuple[Index, ...]] = (
         "LF/HF",
         "",
         "frequency",
-        "Ratio of LF to HF power; not a clean sympathetic-vagal balance (Billman 2013).",
-        "Forholdet mellom LF og HF; ikke et rent mål på balansen (Billman 2013).",
         TASK_FORCE,
         min_beats=3,
         min_duration_s=MIN_LF_DURATION_S,
@@ -369,8 +361,6 @@ INDICES: Final[tuple[Index, ...]] = (
         "VLF peak",
         "Hz",
         "frequency",
-        "Frequency of the highest spectral peak in the VLF band.",
-        "Frekvensen til den høyeste toppen i VLF-båndet.",
         TARVAINEN_2014,
         min_beats=3,
         min_duration_s=MIN_VLF_DURATION_S,
@@ -380,8 +370,6 @@ INDICES: Final[tuple[Index, ...]] = (
         "LF peak",
         "Hz",
         "frequency",
-        "Frequency of the highest spectral peak in the LF band (about 0.1 Hz in slow breathing).",
-        "Frekvensen til den høyeste toppen i LF-båndet (rundt 0,1 Hz ved langsom pust).",
         TARVAINEN_2014,
         min_beats=3,
         min_duration_s=MIN_LF_DURATION_S,
@@ -391,8 +379,6 @@ INDICES: Final[tuple[Index, ...]] = (
         "HF peak",
         "Hz",
         "frequency",
-        "Frequency of the highest spectral peak in the HF band; usually the breathing rate.",
-        "Frekvensen til den høyeste toppen i HF-båndet; vanligvis pustefrekvensen.",
         TARVAINEN_2014,
         min_beats=3,
         min_duration_s=MIN_HF_DURATION_S,
@@ -402,8 +388,6 @@ INDICES: Final[tuple[Index, ...]] = (
         "ln HF",
         "ln(ms²)",
         "frequency",
-        "Natural log of HF power.",
-        "Naturlig logaritme av HF-effekten.",
         SHAFFER_2017,
         min_beats=3,
         min_duration_s=MIN_HF_DURATION_S,
@@ -414,8 +398,6 @@ INDICES: Final[tuple[Index, ...]] = (
         "SD1",
         "ms",
         "nonlinear",
-        "Poincaré plot width: short-term, beat-to-beat variability.",
-        "Bredden av Poincaré-plottet: variasjon fra slag til slag.",
         BRENNAN_2001,
         min_beats=3,
     ),
@@ -424,8 +406,6 @@ INDICES: Final[tuple[Index, ...]] = (
         "SD2",
         "ms",
         "nonlinear",
-        "Poincaré plot length: longer-term variability.",
-        "Lengden av Poincaré-plottet: langsommere variasjon.",
         BRENNAN_2001,
         min_beats=3,
     ),
@@ -434,8 +414,6 @@ INDICES: Final[tuple[Index, ...]] = (
         "SD1/SD2",
         "",
         "nonlinear",
-        "Ratio of short- to long-term Poincaré variability.",
-        "Forholdet mellom kort- og langsiktig variasjon i Poincaré-plottet.",
         BRENNAN_2001,
         min_beats=3,
     ),
@@ -444,8 +422,6 @@ INDICES: Final[tuple[Index, ...]] = (
         "Poincaré area",
         "ms²",
         "nonlinear",
-        "Area of the Poincaré ellipse, pi x SD1 x SD2.",
-        "Arealet av Poincaré-ellipsen, pi x SD1 x SD2.",
         BRENNAN_2001,
         min_beats=3,
     ),
@@ -454,10 +430,6 @@ INDICES: Final[tuple[Index, ...]] = (
         "DFA α1",
         "",
         "nonlinear",
-        f"Short-term fractal scaling ({DFA_ALPHA1_BEATS[0]}-{DFA_ALPHA1_BEATS[1]} beats); "
-        "about 1 at rest, 0.5 is random, 1.5 is drifting.",
-        f"Kortsiktig fraktal skalering ({DFA_ALPHA1_BEATS[0]}-{DFA_ALPHA1_BEATS[1]} slag); "
-        "rundt 1 i hvile.",
         PENG_1995,
         min_beats=DFA_ALPHA1_BEATS[1],
     ),
@@ -466,8 +438,6 @@ INDICES: Final[tuple[Index, ...]] = (
         "DFA α2",
         "",
         "nonlinear",
-        f"Long-term fractal scaling ({DFA_ALPHA2_BEATS[0]}-{DFA_ALPHA2_BEATS[1]} beats).",
-        f"Langsiktig fraktal skalering ({DFA_ALPHA2_BEATS[0]}-{DFA_ALPHA2_BEATS[1]} slag).",
         PENG_1995,
         min_beats=DFA_ALPHA2_BEATS[1],
     ),
@@ -476,8 +446,6 @@ INDICES: Final[tuple[Index, ...]] = (
         "SampEn",
         "",
         "nonlinear",
-        "Sample entropy (m = 2, r = 0.2 SDNN): irregularity of the rhythm.",
-        "Utvalgsentropi (m = 2, r = 0,2 SDNN): hvor uregelmessig rytmen er.",
         RICHMAN_2000,
         min_beats=MIN_SAMPEN_BEATS,
     ),

@@ -5,7 +5,8 @@ ME/CFS or fibromyalgia can be set back by too much, so the dose follows the symp
 in ME/CFS no fixed increments (NICE NG206), start below the person's baseline, and look for
 post-exertional worsening 12-72 hours later. vagus applies rules that the person or their
 clinician can read and change (``program/data/plan_rules.toml``) and says in plain words, with the
-numbers, why each dose is what it is; it does not decide treatment.
+numbers, why each dose is what it is; it does not decide treatment. The wording of those reasons,
+in nb and en, is in ``program/data/plan_messages.toml``.
 
 Inputs are plain values (no database): screening status per exercise, the current plan (the
 previous day's :meth:`TodayPlan.current`), recent :class:`~vagus.program.checkin.CheckIn` s,
@@ -58,9 +59,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Final, Literal, cast
 
+from vagus.errors import UserError
 from vagus.program.checkin import FIELDS, HIGHER_IS_BETTER, LABELS_DEFINITE, CheckIn, Field
 from vagus.program.exercises import EXERCISE_IDS, PARAM_SPECS
-from vagus.program.i18n import Lang
+from vagus.program.i18n import Lang, Messages, data_dir, load_messages
 
 ScreeningStatus = Literal["ok", "adapt", "clinician", "cleared", "stop"]
 SCREENING_STATUSES: Final[tuple[ScreeningStatus, ...]] = (
@@ -78,6 +80,8 @@ Status = Literal["new", "increase", "keep", "decrease", "fixed", "clinician", "e
 SetBy = Literal["person", "clinician"]
 DoseUnit = Literal["min", "rounds"]
 RULES_RESOURCE: Final[str] = "data/plan_rules.toml"
+#: The plan's reasons and notices in nb and en (``program/data/plan_messages.toml``).
+MESSAGES_FILE: Final[str] = "plan_messages.toml"
 RULES_SCHEMA: Final[int] = 1
 #: Doses are compared after rounding to this many decimals, so 0.1 + 0.2 style float noise never
 #: turns "at the ceiling" into "just below it".
@@ -85,7 +89,7 @@ DOSE_DECIMALS: Final[int] = 6
 SECONDS_PER_HOUR: Final[float] = 3600.0
 
 
-class PlanError(ValueError):
+class PlanError(UserError):
     """Bad plan input or rules (the message names the field or key and what was expected)."""
 
 
@@ -497,10 +501,43 @@ class TodayPlan:
 
 
 # --- wording --------------------------------------------------------------------------------------
-_WHO: Final[Mapping[SetBy, Text]] = {
-    "person": Text("deg", "you"),
-    "clinician": Text("behandleren din", "your clinician"),
-}
+@functools.cache
+def plan_messages() -> Messages:
+    """The plan's reasons and notices (``program/data/plan_messages.toml``), read once.
+
+    >>> plan_messages().texts["who.clinician"].en
+    'your clinician'
+    """
+    return load_messages(data_dir() / MESSAGES_FILE)
+
+
+def _msg(key: str, **fields: str | int | Text) -> Text:
+    """Message ``key`` of ``plan_messages.toml`` in both languages, with ``fields`` filled in.
+
+    A field is the same in both languages (a count), or a :class:`Text` (a dose, a name).
+
+    >>> _msg("new.start", dose=_dose(2.0, "min"))
+    Text(nb='ny: starter på 2 minutter, en liten dose til å begynne med', \
+en='new: starting at 2 minutes, a small dose to begin with')
+    """
+    try:
+        template = plan_messages().texts[key]
+    except KeyError:
+        raise KeyError(f"no message {key!r} in {MESSAGES_FILE}") from None
+
+    def fill(lang: Lang, text: str) -> str:
+        values = {k: v(lang) if isinstance(v, Text) else v for k, v in fields.items()}
+        try:
+            return text.format(**values)
+        except KeyError as exc:
+            raise KeyError(f"message {key!r} needs the field {exc.args[0]!r}") from None
+
+    return Text(fill("nb", template.nb), fill("en", template.en))
+
+
+def _who(set_by: SetBy) -> Text:
+    """Who set an override: "you" or "your clinician"."""
+    return _msg("who.clinician") if set_by == "clinician" else _msg("who.person")
 
 
 def _num(x: float, lang: Lang) -> str:
@@ -508,24 +545,27 @@ def _num(x: float, lang: Lang) -> str:
     return s.replace(".", ",") if lang == "nb" else s
 
 
-def _dose(x: float, unit: DoseUnit, lang: Lang) -> str:
+def _number(x: float) -> Text:
+    """A number as each language writes it (a decimal comma in nb)."""
+    return Text(_num(x, "nb"), _num(x, "en"))
+
+
+def _dose(x: float, unit: DoseUnit) -> Text:
+    """A dose with its unit in both languages: "2,5 minutter" / "2.5 minutes"."""
+    number = _number(x)
     one = math.isclose(x, 1.0)
-    words = {
-        ("min", "en"): ("minute", "minutes"),
-        ("min", "nb"): ("minutt", "minutter"),
-        ("rounds", "en"): ("round", "rounds"),
-        ("rounds", "nb"): ("runde", "runder"),
-    }[(unit, lang)]
-    return f"{_num(x, lang)} {words[0] if one else words[1]}"
+    if unit == "min":
+        return _msg("dose.minute", number=number) if one else _msg("dose.minutes", number=number)
+    return _msg("dose.round", number=number) if one else _msg("dose.rounds", number=number)
 
 
-def _when(d: date, today: date, lang: Lang) -> str:
+def _when(d: date, today: date) -> Text:
     days = (today - d).days
     if days == 0:
-        return "i dag" if lang == "nb" else "today"
+        return _msg("when.today")
     if days == 1:
-        return "i går" if lang == "nb" else "yesterday"
-    return f"for {days} dager siden" if lang == "nb" else f"{days} days ago"
+        return _msg("when.yesterday")
+    return _msg("when.days_ago", days=days)
 
 
 # --- check-in days --------------------------------------------------------------------------------
@@ -546,15 +586,21 @@ class DayJudgement:
 
     def says(self, today: date, lang: Lang) -> str:
         """``"fatigue was 7 yesterday (usually 4)"`` for a worse day."""
+        return self.text(today)(lang)
+
+    def text(self, today: date) -> Text:
+        """:meth:`says` in both languages."""
         assert self.field is not None
         assert self.value is not None
         assert self.usual is not None
-        name = LABELS_DEFINITE[self.field][lang]
-        when = _when(self.day, today, lang)
-        usual = _num(self.usual, lang)
-        if lang == "nb":
-            return f"{name} var {self.value} {when} (vanligvis {usual})"
-        return f"{name} was {self.value} {when} (usually {usual})"
+        labels = LABELS_DEFINITE[self.field]
+        return _msg(
+            "worse_day",
+            rating=Text(labels["nb"], labels["en"]),
+            value=self.value,
+            when=_when(self.day, today),
+            usual=_number(self.usual),
+        )
 
 
 def judge_days(checkins: Sequence[CheckIn], today: date, rules: CheckinRules) -> list[DayJudgement]:
@@ -710,33 +756,22 @@ def _decide(entry: PlanEntry, ctx: _Ctx) -> tuple[PlanItem, bool]:
     o = ctx.overrides.exercises.get(ex, ExerciseOverride())
     m = ctx.mrules
 
-    def d(x: float, lang: Lang) -> str:
-        return _dose(x, r.unit, lang)
+    def d(x: float) -> Text:
+        return _dose(x, r.unit)
 
-    def kept_because(nb: str, en: str) -> PlanItem:
-        return _kept(
-            entry, ctx, Text(f"holdt på {d(dose, 'nb')}: {nb}", f"kept at {d(dose, 'en')}: {en}")
-        )
+    def kept_because(key: str, **fields: str | int | Text) -> PlanItem:
+        return _kept(entry, ctx, _msg(key, dose=d(dose), **fields))
 
     # 2. above the ceiling (a lowered max dose, or the ME/CFS baseline): an explicit choice
     ceiling, why = _ceiling(ex, ctx)
     if dose > ceiling:
         if why == "baseline" and o.baseline is not None:
-            nb_why = f"under grunnlinjen din på {d(o.baseline, 'nb')}"
-            en_why = f"below your baseline of {d(o.baseline, 'en')}"
+            text = _msg("down.below_baseline", dose=d(ceiling), baseline=d(o.baseline))
         elif why == "baseline":
-            nb_why = "startdosen, til du har satt en grunnlinje"
-            en_why = "the start dose, until you set a baseline"
+            text = _msg("down.no_baseline", dose=d(ceiling))
         else:
-            nb_why = f"det høyeste {_WHO[o.set_by]('nb')} har satt"
-            en_why = f"the most {_WHO[o.set_by]('en')} set"
-        return _changed(
-            entry,
-            ceiling,
-            "decrease",
-            ctx,
-            Text(f"ned til {d(ceiling, 'nb')}: {nb_why}", f"down to {d(ceiling, 'en')}: {en_why}"),
-        ), False
+            text = _msg("down.most_set", dose=d(ceiling), who=_who(o.set_by))
+        return _changed(entry, ceiling, "decrease", ctx, text), False
 
     # 3. a stop-rule symptom in one of its sessions since the last change
     stops = [
@@ -748,24 +783,9 @@ def _decide(entry: PlanEntry, ctx: _Ctx) -> tuple[PlanItem, bool]:
         last = max(stops, key=lambda s: s.at).at.date()
         lower = _step_down(ex, dose, ctx)
         if lower < dose:
-            return _changed(
-                entry,
-                lower,
-                "decrease",
-                ctx,
-                Text(
-                    f"ned til {d(lower, 'nb')}: du merket et stoppsymptom under øvelsen "
-                    f"{_when(last, today, 'nb')}",
-                    f"down to {d(lower, 'en')}: you noted a stop symptom during it "
-                    f"{_when(last, today, 'en')}",
-                ),
-            ), False
-        return kept_because(
-            f"det laveste, etter et stoppsymptom {_when(last, today, 'nb')}; "
-            "spør behandleren din om det kommer igjen",
-            f"the lowest, after a stop symptom {_when(last, today, 'en')}; "
-            "ask your clinician if it comes back",
-        ), False
+            text = _msg("down.stop_symptom", dose=d(lower), when=_when(last, today))
+            return _changed(entry, lower, "decrease", ctx, text), False
+        return kept_because("kept.after_stop_symptom", when=_when(last, today)), False
 
     after = [j for j in ctx.judged if j.day > entry.since]
     worse_after = [j for j in after if j.kind == "worse"]
@@ -777,18 +797,13 @@ def _decide(entry: PlanEntry, ctx: _Ctx) -> tuple[PlanItem, bool]:
         if early:
             j = early[0]
             back = max(r.min, min(entry.previous_dose, dose))
-            return _changed(
-                entry,
-                back,
-                "decrease",
-                ctx,
-                Text(
-                    f"tilbake til {d(back, 'nb')}: {j.says(today, 'nb')}, innen "
-                    f"{m.undo_increase_within_days} dager etter økningen",
-                    f"back to {d(back, 'en')}: {j.says(today, 'en')}, within "
-                    f"{m.undo_increase_within_days} days of the increase",
-                ),
-            ), False
+            text = _msg(
+                "back.undo_increase",
+                dose=d(back),
+                worse_day=j.text(today),
+                days=m.undo_increase_within_days,
+            )
+            return _changed(entry, back, "decrease", ctx, text), False
 
     # 5. a worse check-in in the window after one of its sessions (post-exertional worsening)
     if m.post_session_window_h is not None:
@@ -804,22 +819,11 @@ def _decide(entry: PlanEntry, ctx: _Ctx) -> tuple[PlanItem, bool]:
                 lower = _step_down(ex, dose, ctx)
                 h = round(min(linked))
                 if lower < dose:
-                    return _changed(
-                        entry,
-                        lower,
-                        "decrease",
-                        ctx,
-                        Text(
-                            f"ned til {d(lower, 'nb')}: {j.says(today, 'nb')}, {h} timer etter "
-                            "en økt, og forverring kan komme 12-72 timer etter",
-                            f"down to {d(lower, 'en')}: {j.says(today, 'en')}, {h} hours after "
-                            "a session, and worsening can come 12-72 hours later",
-                        ),
-                    ), False
-                return kept_because(
-                    f"det laveste; {j.says(today, 'nb')}, {h} timer etter en økt",
-                    f"the lowest; {j.says(today, 'en')}, {h} hours after a session",
-                ), False
+                    text = _msg(
+                        "down.after_session", dose=d(lower), worse_day=j.text(today), hours=h
+                    )
+                    return _changed(entry, lower, "decrease", ctx, text), False
+                return kept_because("kept.after_session", worse_day=j.text(today), hours=h), False
 
     # 6. worse check-ins in a row: step down; one worse day: keep
     in_a_row = _trailing(after, "worse")
@@ -827,59 +831,36 @@ def _decide(entry: PlanEntry, ctx: _Ctx) -> tuple[PlanItem, bool]:
         j = after[-1]
         lower = _step_down(ex, dose, ctx)
         if lower < dose:
-            return _changed(
-                entry,
-                lower,
-                "decrease",
-                ctx,
-                Text(
-                    f"ned til {d(lower, 'nb')}: verre {in_a_row} innsjekker på rad; "
-                    f"{j.says(today, 'nb')}",
-                    f"down to {d(lower, 'en')}: worse {in_a_row} check-ins in a row; "
-                    f"{j.says(today, 'en')}",
-                ),
-            ), False
+            text = _msg(
+                "down.worse_in_a_row", dose=d(lower), days=in_a_row, worse_day=j.text(today)
+            )
+            return _changed(entry, lower, "decrease", ctx, text), False
     if after and after[-1].kind == "worse":
-        return kept_because(after[-1].says(today, "nb"), after[-1].says(today, "en")), False
+        return kept_because("kept.worse_day", worse_day=after[-1].text(today)), False
 
     # 7. held, or nothing to go on
     if o.hold or ctx.overrides.hold_all:
-        who = _WHO[o.set_by if o.hold else ctx.overrides.set_by]
-        return kept_because(f"satt på vent av {who('nb')}", f"on hold, set by {who('en')}"), False
+        who = _who(o.set_by if o.hold else ctx.overrides.set_by)
+        return kept_because("kept.on_hold", who=who), False
     if ctx.recent is None:
         if not ctx.judged:
-            return kept_because("ingen innsjekk ennå", "no check-in yet"), False
+            return kept_because("kept.no_checkin_yet"), False
         age = ctx.rules.checkins.max_age_days
-        return kept_because(
-            f"ingen innsjekk de siste {age} dagene", f"no check-in in the last {age} days"
-        ), False
+        return kept_because("kept.no_recent_checkin", days=age), False
 
     # 8. steady long enough, enough sessions, below the ceiling: a rise candidate
     if dose >= ceiling:
         if why == "baseline" and o.baseline is not None:
-            return kept_because(
-                f"dosen holdes under grunnlinjen din på {d(o.baseline, 'nb')}",
-                f"the dose stays below your baseline of {d(o.baseline, 'en')}",
-            ), False
+            return kept_because("kept.below_baseline", baseline=d(o.baseline)), False
         if why == "baseline":
-            return kept_because(
-                "i ME/CFS-modus øker planen ikke uten en grunnlinje fra deg",
-                "in ME/CFS mode the plan does not rise without a baseline from you",
-            ), False
+            return kept_because("kept.no_baseline"), False
         if why == "override":
-            who = _WHO[o.set_by]
-            return kept_because(
-                f"det høyeste {who('nb')} har satt", f"the most {who('en')} set"
-            ), False
-        return kept_because(
-            "det meste denne planen går opp til", "the most this plan goes up to"
-        ), False
+            return kept_because("kept.most_set", who=_who(o.set_by)), False
+        return kept_because("kept.plan_max"), False
     steady = _trailing(after, "steady")
     need = m.stable_days_to_increase
     if steady < need:
-        return kept_because(
-            f"{steady} av {need} stabile dager så langt", f"{steady} of {need} steady days so far"
-        ), False
+        return kept_because("kept.steady_days", steady=steady, need=need), False
     sessions = sum(
         1
         for s in ctx.outcomes
@@ -887,24 +868,13 @@ def _decide(entry: PlanEntry, ctx: _Ctx) -> tuple[PlanItem, bool]:
     )
     if sessions < m.min_sessions_to_increase:
         return kept_because(
-            f"{sessions} av {m.min_sessions_to_increase} økter gjort siden forrige endring",
-            f"{sessions} of {m.min_sessions_to_increase} sessions done since the last change",
+            "kept.sessions", sessions=sessions, need=m.min_sessions_to_increase
         ), False
     higher = _step_up(ex, dose, ceiling, ctx)
     if m.increase == "halfway":
-        text = Text(
-            f"opp til {d(higher, 'nb')}, halvveis mot {d(ceiling, 'nb')}: {steady} stabile "
-            "dager siden forrige endring",
-            f"up to {d(higher, 'en')}, half the way to {d(ceiling, 'en')}: {steady} steady days "
-            "since the last change",
-        )
+        text = _msg("up.halfway", dose=d(higher), ceiling=d(ceiling), steady=steady)
     else:
-        text = Text(
-            f"opp til {d(higher, 'nb')}: {steady} stabile dager og {sessions} økter siden "
-            "forrige endring",
-            f"up to {d(higher, 'en')}: {steady} steady days and {sessions} sessions since the "
-            "last change",
-        )
+        text = _msg("up.step", dose=d(higher), steady=steady, sessions=sessions)
     return _changed(entry, higher, "increase", ctx, text), True
 
 
@@ -913,34 +883,20 @@ def _start_dose(ex: str, ctx: _Ctx) -> tuple[float | None, Text]:
     r = ctx.rules.exercises[ex]
     o = ctx.overrides.exercises.get(ex, ExerciseOverride())
 
-    def d(x: float, lang: Lang) -> str:
-        return _dose(x, r.unit, lang)
+    def d(x: float) -> Text:
+        return _dose(x, r.unit)
 
     ceiling, why = _ceiling(ex, ctx)
     dose = min(r.start, ceiling)
     if dose < r.min:
         if why == "baseline" and o.baseline is not None:
-            return None, Text(
-                f"ikke startet: den minste dosen, {d(r.min, 'nb')}, er ikke godt under "
-                f"grunnlinjen din på {d(o.baseline, 'nb')}",
-                f"not started: the smallest dose, {d(r.min, 'en')}, is not well below your "
-                f"baseline of {d(o.baseline, 'en')}",
+            return None, _msg(
+                "not_started.not_below_baseline", smallest=d(r.min), baseline=d(o.baseline)
             )
-        who = _WHO[o.set_by]
-        return None, Text(
-            f"ikke startet: det høyeste {who('nb')} har satt er under den minste dosen, "
-            f"{d(r.min, 'nb')}",
-            f"not started: the most {who('en')} set is below the smallest dose, {d(r.min, 'en')}",
-        )
+        return None, _msg("not_started.most_set", who=_who(o.set_by), smallest=d(r.min))
     if why == "baseline" and o.baseline is not None:
-        return dose, Text(
-            f"ny: starter på {d(dose, 'nb')}, under grunnlinjen din på {d(o.baseline, 'nb')}",
-            f"new: starting at {d(dose, 'en')}, below your baseline of {d(o.baseline, 'en')}",
-        )
-    return dose, Text(
-        f"ny: starter på {d(dose, 'nb')}, en liten dose til å begynne med",
-        f"new: starting at {d(dose, 'en')}, a small dose to begin with",
-    )
+        return dose, _msg("new.below_baseline", dose=d(dose), baseline=d(o.baseline))
+    return dose, _msg("new.start", dose=d(dose))
 
 
 def _check_inputs(
@@ -1097,16 +1053,7 @@ def plan_today(
             continue
         entry = by_id[items[index].exercise_id]
         r = rules.exercises[entry.exercise_id]
-        items[index] = _kept(
-            entry,
-            ctx,
-            Text(
-                f"holdt på {_dose(entry.dose, r.unit, 'nb')}: én endring om gangen, og en annen "
-                "øvelse går opp i dag",
-                f"kept at {_dose(entry.dose, r.unit, 'en')}: one change at a time, and another "
-                "exercise goes up today",
-            ),
-        )
+        items[index] = _kept(entry, ctx, _msg("kept.one_change", dose=_dose(entry.dose, r.unit)))
     ctx.upward_left = max(0, ctx.upward_left - len(candidates))
 
     # Exercises the person chose to add now (their choice, so no daily limit applies).
@@ -1129,12 +1076,7 @@ def plan_today(
             r = rules.exercises[ex]
             dose, _ = _start_dose(ex, ctx)
             n = _trailing(judged, "steady")
-            reason = Text(
-                f"ny: lagt til med {_dose(dose or r.start, r.unit, 'nb')} etter {n} stabile "
-                "dager med planen",
-                f"new: added at {_dose(dose or r.start, r.unit, 'en')} after {n} steady days "
-                "with the plan",
-            )
+            reason = _msg("new.added", dose=_dose(dose or r.start, r.unit), days=n)
         planned.add(ex)
         if _add(ex, reason, ctx, items, excluded):
             to_add -= 1
@@ -1156,32 +1098,16 @@ def _gate(ex: str, ctx: _Ctx) -> PlanItem | None:
     status = ctx.screening.get(ex)
     o = ctx.overrides.exercises.get(ex, ExerciseOverride())
     if status is None:
-        text = Text(
-            "ikke i planen: svar på kartleggingsspørsmålene for øvelsen først",
-            "not in the plan: answer the screening questions for it first",
-        )
-        return _item(ex, 0.0, "excluded", ctx, text, None)
+        return _item(ex, 0.0, "excluded", ctx, _msg("excluded.not_screened"), None)
     if status == "stop":
-        text = Text(
-            "ikke i planen: svarene i kartleggingen sier at øvelsen ikke passer for deg nå",
-            "not in the plan: your screening answers say this exercise is not for you now",
-        )
-        return _item(ex, 0.0, "excluded", ctx, text, None)
+        return _item(ex, 0.0, "excluded", ctx, _msg("excluded.screening_stop"), None)
     if o.excluded:
-        who = _WHO[o.set_by]
-        text = Text(
-            f"ikke i planen: tatt ut av {who('nb')}", f"not in the plan: left out by {who('en')}"
-        )
+        text = _msg("excluded.left_out", who=_who(o.set_by))
         return _item(ex, 0.0, "excluded", ctx, text, None)
     if status == "clinician":
         start = o.fixed_dose if o.fixed_dose is not None else min(r.start, _ceiling(ex, ctx)[0])
         start = max(start, r.min)
-        text = Text(
-            f"venter: spør behandleren din først; starter på {_dose(start, r.unit, 'nb')} "
-            "når det er klarert",
-            f"waiting: ask your clinician first; starts at {_dose(start, r.unit, 'en')} "
-            "once cleared",
-        )
+        text = _msg("pending.ask_clinician", dose=_dose(start, r.unit))
         return _item(ex, start, "clinician", ctx, text, None)
     return None
 
@@ -1192,11 +1118,7 @@ def _fixed(ex: str, entry: PlanEntry | None, ctx: _Ctx) -> PlanItem | None:
     if o.fixed_dose is None:
         return None
     r = ctx.rules.exercises[ex]
-    who = _WHO[o.set_by]
-    text = Text(
-        f"fastsatt til {_dose(o.fixed_dose, r.unit, 'nb')} av {who('nb')}",
-        f"fixed at {_dose(o.fixed_dose, r.unit, 'en')} by {who('en')}",
-    )
+    text = _msg("fixed.by", dose=_dose(o.fixed_dose, r.unit), who=_who(o.set_by))
     if entry is not None and math.isclose(entry.dose, o.fixed_dose):
         new_entry = entry
     else:
@@ -1255,21 +1177,9 @@ def _notices(ctx: _Ctx) -> tuple[Text, ...]:
     out: list[Text] = []
     worse = _trailing(ctx.judged, "worse") if ctx.recent is not None else 0
     if worse >= ctx.mrules.worse_days_notice:
-        out.append(
-            Text(
-                f"Verre {worse} innsjekker på rad: gjør mindre, og kontakt behandleren din om "
-                "det varer.",
-                f"Worse {worse} check-ins in a row: do less, and contact your clinician if it "
-                "lasts.",
-            )
-        )
+        out.append(_msg("notice.worse_in_a_row", days=worse))
     if ctx.recent is None:
-        out.append(
-            Text(
-                "Sjekk inn hver dag, så kan planen følge hvordan du har det.",
-                "Check in every day, so the plan can follow how you are.",
-            )
-        )
+        out.append(_msg("notice.check_in_daily"))
     return tuple(out)
 
 
