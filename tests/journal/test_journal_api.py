@@ -104,15 +104,16 @@ def test_a_guided_session_with_every_part(journal: Journal, clock: FakeClock) ->
     assert [item["symptoms"] for item in entry["feedback"]] == [["dizziness", "cold_hands"]]
     assert [item["text"] for item in entry["gratitude"]] == ["a friend called"]
     assert entry["recording_ids"] == [recording]
-    assert journal.running_sessions() == []
+    assert journal.running_sessions() == {}
 
 
 def test_running_sessions_are_listed_until_finished(journal: Journal) -> None:
-    first = journal.start_session("humming")
+    first = journal.start_session("humming", pid=4242)
     second = journal.start_session("laughter")
-    assert journal.running_sessions() == [first, second]
+    # Each with the process that runs it, written with the session itself (None: unknown).
+    assert journal.running_sessions() == {first: 4242, second: None}
     journal.finish_session(first, "interrupted")
-    assert journal.running_sessions() == [second]
+    assert journal.running_sessions() == {second: None}
     assert journal.session(first)["status"] == "interrupted"
 
 
@@ -210,7 +211,7 @@ def test_data_survives_closing_and_reopening(journal_url: str) -> None:
         recording = first.start_recording("replay")
         first.append_beats(recording, [800.0, 820.0])
     with Journal.open(journal_url) as second:
-        assert second.running_sessions() == [session_id]
+        assert second.running_sessions() == {session_id: None}
         assert second.recording_rr(recording) == [800.0, 820.0]
 
 
@@ -227,7 +228,7 @@ def test_forget_deletes_everything(journal: Journal, populated: Populated) -> No
 def test_in_memory_sqlite_works_for_quick_use() -> None:
     with Journal.open("sqlite://") as journal:
         session_id = journal.start_session("meditation")
-        assert journal.running_sessions() == [session_id]
+        assert journal.running_sessions() == {session_id: None}
 
 
 def test_default_clock_is_utc_now(journal_url: str) -> None:
@@ -319,7 +320,7 @@ def test_discard_session_deletes_a_session_without_steps_and_its_parts(
     # The other sessions are untouched; a running one without steps can be discarded too.
     assert journal.session(populated.finished)["ratings"] == {"before": 3, "after": 7}
     journal.discard_session(populated.running)
-    assert journal.running_sessions() == []
+    assert journal.running_sessions() == {}
 
 
 def test_discard_session_refuses_a_session_with_steps(journal: Journal, clock: FakeClock) -> None:

@@ -9,25 +9,19 @@ beyond them, the session is still ``running`` and (SQLite) the file passes integ
 
 from __future__ import annotations
 
-import os
-import selectors
 import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-import pytest
-
 from vagus.journal import Journal
+from waiting import GUARD_S, ChildLines
 
 #: Reports to wait for before the kill: enough that the loop is well under way.
 REPORTS_BEFORE_KILL = 40
 #: Beats appended per loop: two per call, as a strap sends one notification per second.
 BEATS_PER_CALL = 2
-#: Only guards against a hung child; never an assertion on speed.
-GUARD_S = 120.0
 
 CHILD = """
 import sys
@@ -62,45 +56,38 @@ def expected_rr(n_beats: int) -> list[float]:
 
 
 def run_and_kill(url: str) -> tuple[list[str], str]:
-    """Run the child until it reported enough, SIGKILL it, and return every line it printed."""
+    """Run the child until it reported enough, SIGKILL it, and return every line it printed.
+
+    The child's reports are the signal: the kill waits for them, however slow the machine
+    (only a child silent for ``GUARD_S`` is taken for hung), and never for a fixed time.
+    """
     child = subprocess.Popen(
         [sys.executable, "-c", CHILD, url],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
-    assert child.stdout is not None
     assert child.stderr is not None
-    selector = selectors.DefaultSelector()
-    selector.register(child.stdout, selectors.EVENT_READ)
-    buffer = b""
-    deadline = time.monotonic() + GUARD_S
+    output = ChildLines(child)
     try:
-        while buffer.count(b"\n") < REPORTS_BEFORE_KILL + 1:
-            if time.monotonic() > deadline or not selector.select(timeout=1.0):
-                if child.poll() is not None or time.monotonic() > deadline:
-                    child.kill()
-                    child.wait()
-                    pytest.fail(f"the child stopped early: {child.stderr.read().decode()[-2000:]}")
-                continue
-            chunk = os.read(child.stdout.fileno(), 65536)
-            if not chunk:
-                break
-            buffer += chunk
-        # Kill it while it is still writing.
+        output.wait_for(
+            lambda lines: len(lines) >= REPORTS_BEFORE_KILL + 1,
+            what=f"the child's first {REPORTS_BEFORE_KILL} reports",
+            timeout_s=GUARD_S,
+        )
+        # Kill it while it is still writing (its loop never ends on its own).
         assert child.poll() is None, "the child must still be running when it is killed"
         child.send_signal(signal.SIGKILL)
         child.wait()
-        buffer += child.stdout.read()  # whatever it printed before it died
+        lines = output.rest()  # whatever it printed before it died
         errors = child.stderr.read().decode()
     finally:
-        selector.close()
-        child.stdout.close()
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+        output.close()
         child.stderr.close()
     assert child.returncode == -signal.SIGKILL
-    text = buffer.decode()
-    # A line cut by the kill is not a report.
-    complete = text.split("\n")[:-1]
-    return complete, errors
+    return lines, errors
 
 
 def check_survivors(url: str, lines: list[str]) -> None:
@@ -117,7 +104,7 @@ def check_survivors(url: str, lines: list[str]) -> None:
         session = journal.session(session_id)
         stored_steps = [step["id"] for step in session["steps"]]
         rr = journal.recording_rr(recording_id)
-        assert journal.running_sessions() == [session_id]
+        assert list(journal.running_sessions()) == [session_id]
         assert journal.unfinished_recordings() == [recording_id]
     assert session["status"] == "running"
     assert session["ended_at"] is None

@@ -29,7 +29,8 @@ def test_the_migrations_ship_inside_the_package() -> None:
     assert (migrations / "env.py").is_file()
     assert (migrations / "versions" / "v0001_initial.py").is_file()
     assert (migrations / "versions" / "v0002_checkin_symptoms.py").is_file()
-    assert head_revision() == "0002"
+    assert (migrations / "versions" / "v0003_session_pid.py").is_file()
+    assert head_revision() == "0003"
 
 
 def test_open_upgrades_an_empty_database_without_an_ini_file(
@@ -310,3 +311,52 @@ def test_backup_copies_a_live_journal(tmp_path: Path) -> None:
         ]
     finally:
         connection.close()
+
+
+# -- revision 0003: the process that runs a session, in its own row ---------------------------
+
+
+def test_revision_0003_moves_the_live_sessions_setting_into_the_rows(journal_url: str) -> None:
+    import sqlalchemy as sa
+
+    sessions = sa.table(
+        "guided_session",
+        sa.column("exercise_id", sa.String()),
+        sa.column("params", sa.JSON()),
+        sa.column("started_at", sa.DateTime()),
+        sa.column("status", sa.String()),
+    )
+    settings = sa.table(
+        "setting",
+        sa.column("key", sa.String()),
+        sa.column("value", sa.JSON()),
+        sa.column("updated_at", sa.DateTime()),
+    )
+    engine = make_engine(normalise_url(journal_url))
+    try:
+        # A journal of revision 0002: two running sessions, one with its process in the setting.
+        with write_engine(engine).begin() as connection:
+            command.upgrade(alembic_config(connection), "0002")
+            for exercise in ("humming", "laughter"):
+                connection.execute(
+                    insert(sessions).values(
+                        exercise_id=exercise, params={}, started_at=T0, status="running"
+                    )
+                )
+            connection.execute(
+                insert(settings).values(key="live_sessions", value={"1": 4242}, updated_at=T0)
+            )
+        with Journal.open(journal_url) as journal:
+            assert journal.running_sessions() == {1: 4242, 2: None}
+            assert journal.get_setting("live_sessions") is None
+        assert schema_differences(engine) == []
+        # The downgrade writes the known process back into the setting.
+        with write_engine(engine).begin() as connection:
+            command.downgrade(alembic_config(connection), "0002")
+        with engine.connect() as connection:
+            value = connection.execute(
+                sa.select(settings.c.value).where(settings.c.key == "live_sessions")
+            ).scalar_one()
+        assert value == {"1": 4242}
+    finally:
+        engine.dispose()

@@ -104,6 +104,10 @@ TIME_NOTE: Final = (
 )
 
 #: Every list of the export, parents before children (the order rows are imported in).
+#: Columns that belong to this machine, not to the person's data: left out of the export (the
+#: process that runs a session, revision 0003).
+LOCAL_COLUMNS: Final[Mapping[str, frozenset[str]]] = {"guided_session": frozenset({"pid"})}
+
 SECTIONS: Final[tuple[Section, ...]] = (
     Section(
         "settings",

@@ -354,15 +354,24 @@ class Journal:
     # -- guided sessions ------------------------------------------------------------------
 
     def start_session(
-        self, exercise_id: str, params: Mapping[str, Any] | None = None, at: datetime | None = None
+        self,
+        exercise_id: str,
+        params: Mapping[str, Any] | None = None,
+        at: datetime | None = None,
+        *,
+        pid: int | None = None,
     ) -> int:
-        """Store the start of a guided session (status ``running``); returns its id."""
+        """Store the start of a guided session (status ``running``); returns its id.
+
+        ``pid`` is the process that runs it, stored in the same transaction, so another
+        process never sees the session without its owner (see :meth:`running_sessions`).
+        """
         exercise = check.name("exercise_id", exercise_id)
         clean = check.mapping("params", {} if params is None else params)
         when = self._at("at", at)
         with self._write() as session:
             row = GuidedSession(
-                exercise_id=exercise, params=clean, started_at=when, status="running"
+                exercise_id=exercise, params=clean, started_at=when, status="running", pid=pid
             )
             session.add(row)
             session.flush()
@@ -431,11 +440,15 @@ class Journal:
             row.ended_at = check.after("at", when, row.started_at, "the session's start")
             row.status = final
 
-    def running_sessions(self) -> list[int]:
-        """Ids of sessions still marked running (after a crash the app marks them interrupted)."""
+    def running_sessions(self) -> dict[int, int | None]:
+        """Sessions still marked running, with the process that runs each (None if unknown);
+        after a crash the app marks those whose process is gone as interrupted."""
         with self._read() as session:
-            query = select(GuidedSession.id).where(GuidedSession.status == "running")
-            return list(session.scalars(query.order_by(GuidedSession.id)))
+            query = select(GuidedSession.id, GuidedSession.pid).where(
+                GuidedSession.status == "running"
+            )
+            rows = session.execute(query.order_by(GuidedSession.id))
+            return {int(row_id): pid for row_id, pid in rows}
 
     def add_rating(
         self, session_id: int, moment: Moment, calm: int, at: datetime | None = None

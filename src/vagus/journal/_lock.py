@@ -14,7 +14,7 @@ check-ins, written from 40 worker threads, had a p99 of 0.6-1.4 s for commits of
   the journal), polled every :data:`POLL_S` at most.
 
 :meth:`WriterLock.hold_if_free` lets a caller on an event loop write only when no one else
-is writing, and otherwise wait elsewhere (``vagus.web.api``).
+is writing, and otherwise wait elsewhere (``vagus.web.routes``).
 
 Nothing else changes: SQLite still locks the file (``BEGIN IMMEDIATE``), so a program that
 does not take this lock (the ``sqlite3`` shell) is still kept out by SQLite, and a wait that

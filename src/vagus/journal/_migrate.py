@@ -54,7 +54,7 @@ def head_revision() -> str:
     """The newest schema revision this version of vagus knows.
 
     >>> head_revision()
-    '0002'
+    '0003'
     """
     head = _scripts().get_current_head()
     if head is None:  # pragma: no cover - the package always ships its migrations

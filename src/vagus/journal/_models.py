@@ -163,6 +163,8 @@ class GuidedSession(Base):
     started_at: Mapped[datetime] = mapped_column(index=True)
     ended_at: Mapped[datetime | None]
     status: Mapped[str] = mapped_column(String(20))
+    #: The process running the session while it runs (revision 0003); not exported.
+    pid: Mapped[int | None]
 
     steps: Mapped[list[Step]] = relationship(order_by="Step.id", viewonly=True)
     ratings: Mapped[list[CalmRating]] = relationship(order_by="CalmRating.id", viewonly=True)
