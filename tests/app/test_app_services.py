@@ -1,11 +1,9 @@
-"""The app's services that the CLI and the web share: preferences, and sessions driven step by
-step from outside (the browser's player)."""
+"""The app's services that the CLI and the web share: preferences and the language, the sensor
+spec, the breathing pace, and sessions driven step by step from outside (the browser's player)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -15,41 +13,59 @@ from vagus.app import (
     AppError,
     ConflictError,
     NotFoundError,
-    build_app,
-    check_sensor,
+    SensorSpec,
+    UserError,
 )
-
-
-@pytest.fixture
-def app(tmp_path: Path) -> Iterator[App]:
-    built = build_app(env={"VAGUS_HOME": str(tmp_path / "home"), "VAGUS_LANG": "en"})
-    yield built
-    built.close()
+from vagus.app.resonance import SETTING_RESONANCE
 
 
 def test_prefs_default_and_set(app: App) -> None:
-    prefs = app.prefs()
-    assert prefs["lang"] is None
-    assert prefs["pacer_set"] is False
-    assert prefs["sensor"] == app.settings.sensor == "replay"
-    assert prefs["pacer"] == {"inhale_s": 4.0, "exhale_s": 8.0, "hold_in_s": 0.0, "hold_out_s": 0.0}
-    changed = app.set_prefs(lang="nb", pacer={"inhale_s": 4, "exhale_s": 6}, sensor="simulated")
-    assert changed["lang"] == "nb"
-    assert changed["pacer"]["exhale_s"] == 6.0
-    assert changed["pacer_set"] is True
-    assert changed["sensor"] == "simulated"
-    assert changed["sensor_set"] is True
+    prefs = app.prefs.get()
+    assert prefs.lang is None
+    assert prefs.pacer_set is False
+    assert prefs.sensor == app.settings.sensor == "replay"
+    assert prefs.pacer == {"inhale_s": 4.0, "exhale_s": 8.0, "hold_in_s": 0.0, "hold_out_s": 0.0}
+    changed = app.prefs.set(lang="nb", pacer={"inhale_s": 4, "exhale_s": 6}, sensor="simulated")
+    assert changed.lang == "nb"
+    assert changed.pacer["exhale_s"] == 6.0
+    assert changed.pacer_set is True
+    assert changed.sensor == "simulated"
+    assert changed.sensor_set is True
+
+
+def test_pacer_defaults_come_from_the_settings(tmp_path: object) -> None:
+    from vagus.app import build_app
+
+    built = build_app(
+        env={"VAGUS_HOME": f"{tmp_path}/h", "VAGUS_INHALE_S": "5", "VAGUS_EXHALE_S": "7"}
+    )
+    try:
+        assert built.prefs.get().pacer["inhale_s"] == 5.0
+        assert built.sessions.pace().pattern["exhale_s"] == 7.0
+    finally:
+        built.close()
 
 
 def test_bad_prefs_store_nothing(app: App) -> None:
-    app.set_prefs(sensor="simulated")
-    before = app.prefs()
+    app.prefs.set(sensor="simulated")
+    before = app.prefs.get()
     # 2 s in and 1 s out is 20 breaths a minute, outside 3-12.
-    with pytest.raises(ValueError, match="breath"):
-        app.set_prefs(pacer={"inhale_s": 2, "exhale_s": 1}, lang="en")
+    with pytest.raises(UserError, match="breath"):
+        app.prefs.set(pacer={"inhale_s": 2, "exhale_s": 1}, lang="en")
     with pytest.raises(AppError, match="sensor"):
-        app.set_prefs(sensor="replay:/etc/passwd", lang="en")
-    assert app.prefs() == before
+        app.prefs.set(sensor="replay:/etc/passwd", lang="en")
+    assert app.prefs.get() == before
+
+
+def test_one_language_resolution(app: App) -> None:
+    # explicit > saved preference > setting (VAGUS_LANG=en here) > system locale
+    assert app.prefs.lang() == "en"
+    app.prefs.set(lang="nb")
+    assert app.prefs.lang() == "nb"
+    assert app.prefs.lang("en") == "en"
+    with pytest.raises(UserError) as caught:
+        app.prefs.lang("de")
+    assert caught.value.field == "lang"
 
 
 @pytest.mark.parametrize(
@@ -66,55 +82,70 @@ def test_bad_prefs_store_nothing(app: App) -> None:
         ("ble:" + "A" * 65, False),
     ],
 )
-def test_check_sensor(spec: str, ok: bool) -> None:
+def test_web_sensor_spec(spec: str, ok: bool) -> None:
     if ok:
-        assert check_sensor(spec) == spec
+        assert str(SensorSpec.parse_for_web(spec)) == spec
     else:
         with pytest.raises(AppError) as caught:
-            check_sensor(spec)
+            SensorSpec.parse_for_web(spec)
         assert caught.value.field == "sensor"
 
 
-def test_breathing_uses_the_persons_pacer_in_the_cli_too(app: App) -> None:
-    assert app.start_session("breathing").params == {}
-    app.save_resonance({"best_bpm": 5.5})
-    from_resonance = app.start_session("breathing").params
+def test_cli_sensor_spec_allows_a_file_replay() -> None:
+    spec = SensorSpec.parse("replay:ride.fit")
+    assert spec.kind == "replay"
+    assert spec.argument == "ride.fit"
+    assert spec.is_file_replay
+
+
+def test_breathing_uses_the_persons_pace_on_both_faces(screened: App) -> None:
+    app = screened
+    assert app.sessions.pace().source == "default"
+    app.journal.set_setting(SETTING_RESONANCE, {"best_bpm": 5.5})
+    pace = app.sessions.pace()
+    assert pace.source == "resonance"
+    run = app.sessions.start("breathing")
+    assert run.params["inhale_s"] == pace.pattern["inhale_s"]
     # The pacer keeps phases in whole milliseconds, so the rate is 5.5/min to within 1e-4.
-    rate = 60.0 / (from_resonance["inhale_s"] + from_resonance["exhale_s"])
+    rate = 60.0 / (run.params["inhale_s"] + run.params["exhale_s"])
     assert rate == pytest.approx(5.5, abs=1e-4)
-    app.set_prefs(pacer={"inhale_s": 5, "exhale_s": 7})
-    assert app.start_session("breathing").params == {
+    app.prefs.set(pacer={"inhale_s": 5, "exhale_s": 7})
+    assert app.sessions.pace().source == "chosen"
+    params = app.sessions.start("breathing").params
+    assert {k: params[k] for k in PACER_KEYS} == {
         "inhale_s": 5.0,
         "exhale_s": 7.0,
         "hold_in_s": 0.0,
         "hold_out_s": 0.0,
     }
-    explicit = app.start_session("breathing", {"inhale_s": 3, "exhale_s": 6}).params
-    assert explicit == {"inhale_s": 3, "exhale_s": 6}  # the person's choice for this session
-    assert set(PACER_KEYS) >= set(explicit)
+    explicit = app.sessions.start("breathing", {"inhale_s": 3, "exhale_s": 6}).params
+    assert explicit["inhale_s"] == 3
+    assert explicit["exhale_s"] == 6
 
 
-def test_steps_recorded_from_outside(app: App) -> None:
-    run = app.start_session("humming")
+def test_steps_recorded_from_outside(screened: App) -> None:
+    app = screened
+    run = app.sessions.start("humming")
     sid = run.session_id
     t0 = datetime(2026, 1, 1, 8, tzinfo=UTC)
     first = run.steps[0]
-    app.record_step(sid, first.id, first.kind, t0, t0 + timedelta(seconds=5), 5.0, "completed")
+    app.sessions.record_step(
+        sid, first.id, first.kind, t0, t0 + timedelta(seconds=5), 5.0, "completed"
+    )
     with pytest.raises(ConflictError, match="already recorded"):
-        app.record_step(sid, first.id, first.kind, t0, t0, 0.0, "completed")
+        app.sessions.record_step(sid, first.id, first.kind, t0, t0, 0.0, "completed")
     with pytest.raises(AppError, match="step_id"):
-        app.record_step(sid, "juggle", "do", t0, t0, 0.0, "completed")
+        app.sessions.record_step(sid, "juggle", "do", t0, t0, 0.0, "completed")
     with pytest.raises(AppError, match="kind"):
-        app.record_step(sid, run.steps[1].id, "finish", t0, t0, 0.0, "completed")
+        app.sessions.record_step(sid, run.steps[1].id, "finish", t0, t0, 0.0, "completed")
     with pytest.raises(AppError, match="outcome"):
-        app.record_step(sid, run.steps[1].id, run.steps[1].kind, t0, t0, 0.0, "exploded")
+        app.sessions.record_step(sid, run.steps[1].id, run.steps[1].kind, t0, t0, 0.0, "exploded")
     with pytest.raises(NotFoundError):
-        app.record_step(999, first.id, first.kind, t0, t0, 0.0, "completed")
-    app.rate_session(sid, "after", 7)
-    done = app.finish_session(sid, "stopped")
-    assert done["status"] == "stopped"
+        app.sessions.record_step(999, first.id, first.kind, t0, t0, 0.0, "completed")
+    app.sessions.rate(sid, "after", 7)
+    assert app.sessions.finish(sid, "stopped") == "stopped"
+    done = app.sessions.get(sid)
     assert [s["step_id"] for s in done["steps"]] == [first.id]
     assert done["ratings"]["after"] == 7
-    assert str(sid) not in (app.journal.get_setting("live_sessions", {}) or {})
     with pytest.raises(NotFoundError):
-        app.finish_session(999, "stopped")
+        app.sessions.finish(999, "stopped")

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from vagus.app import App, build_app
+from vagus.program import questions
 from vagus.web import create_app
 from vagus.web._csrf import CSRF_COOKIE, CSRF_HEADER
 
@@ -17,9 +19,17 @@ with warnings.catch_warnings():
     from fastapi.testclient import TestClient
 
 
+#: The app's wall clock in these tests: 07:30 local time on a fixed day, so the rules that
+#: speak of the local hour ("morning" only for a standalone measurement) are checked at an hour
+#: where they matter, whenever the tests run.
+LOCAL_NOW = datetime(2026, 3, 2, 7, 30).astimezone().astimezone(UTC)
+
+
 @pytest.fixture
 def vagus_app(tmp_path: Path) -> Iterator[App]:
-    app = build_app(env={"VAGUS_HOME": str(tmp_path / "home"), "VAGUS_LANG": "en"})
+    app = build_app(
+        env={"VAGUS_HOME": str(tmp_path / "home"), "VAGUS_LANG": "en"}, now=lambda: LOCAL_NOW
+    )
     yield app
     app.close()
 
@@ -45,3 +55,15 @@ def bare(vagus_app: App) -> Iterator[TestClient]:
 def counts(app: App) -> dict[str, int]:
     """Rows per journal table: a refused request must leave these unchanged."""
     return app.journal.counts()
+
+
+def answer_all_no(app: App) -> None:
+    """Answer every screening question "no": every exercise is open (the app's gate)."""
+    app.screening.save({q.id: False for q in questions("en")})
+
+
+@pytest.fixture
+def screened(vagus_app: App) -> App:
+    """The app after the health questions, all answered "no" (sessions may start)."""
+    answer_all_no(vagus_app)
+    return vagus_app

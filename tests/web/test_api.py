@@ -28,7 +28,7 @@ def all_no() -> dict[str, bool]:
 def assert_refused(response: Any, status: int, field: str) -> None:
     assert response.status_code == status, response.text
     body = response.json()
-    assert set(body) <= {"error", "field"}
+    assert set(body) <= {"error", "field", "code", "reason"}
     assert field in body["error"]
 
 
@@ -79,16 +79,18 @@ def test_screening_questions_submit_and_missing(client: TestClient, vagus_app: A
     assert counts(vagus_app) == before
 
 
-def test_plan_and_today(client: TestClient) -> None:
+def test_plan_and_today(client: TestClient, vagus_app: App) -> None:
     client.post("/api/screening", json={"answers": all_no()})
     plan = client.get("/api/plan?lang=en").json()
     assert plan["items"]
     assert plan["items"][0]["exercise_id"] == "breathing"
-    assert plan["items"][0]["reason"]
+    assert set(plan["items"][0]["reason"]) == {"nb", "en"}
+    assert plan == vagus_app.plan.today_json()  # the shape of `vagus plan --json`
     today = client.get("/api/today").json()
     assert today["screened"]
     assert not today["checked_in_today"]
     assert today["last_measurement"] is None
+    assert today["red_flag"] is None
 
 
 def test_checkin_stored_and_listed(client: TestClient) -> None:
@@ -188,7 +190,7 @@ def _step_event(step: dict[str, Any], start: datetime) -> dict[str, Any]:
     }
 
 
-def test_session_recorded_step_by_step(client: TestClient) -> None:
+def test_session_recorded_step_by_step(client: TestClient, screened: App) -> None:
     started = client.post(
         "/api/sessions",
         json={"exercise_id": "breathing", "params": {"minutes": 2, "inhale_s": 4, "exhale_s": 6}},
@@ -211,8 +213,8 @@ def test_session_recorded_step_by_step(client: TestClient) -> None:
         assert response.status_code == 201, response.text
         t += timedelta(seconds=step["duration_s"] or 5.0)
     finished = client.post(f"/api/sessions/{sid}/finish", json={"status": "completed"}).json()
-    assert finished["status"] == "completed"
-    assert len(finished["steps"]) == len(session["steps"])
+    assert finished == {"status": "completed"}
+    assert len(client.get(f"/api/sessions/{sid}").json()["steps"]) == len(session["steps"])
     client.post(f"/api/sessions/{sid}/ratings", json={"moment": "after", "calm": 7})
     stored = client.get(f"/api/sessions/{sid}").json()
     assert stored["ratings"] == {"before": 3, "after": 7}
@@ -220,7 +222,9 @@ def test_session_recorded_step_by_step(client: TestClient) -> None:
     assert history[0]["id"] == sid
 
 
-def test_session_bad_input_refused(client: TestClient, vagus_app: App) -> None:
+def test_session_bad_input_refused(client: TestClient, screened: App) -> None:
+    vagus_app = screened
+    client.get("/api/plan")  # today's plan is stored once (the gate reads it)
     assert_refused(
         client.post("/api/sessions", json={"exercise_id": "juggling"}), 404, "exercise_id"
     )
@@ -253,16 +257,21 @@ def test_session_bad_input_refused(client: TestClient, vagus_app: App) -> None:
     assert client.post(f"/api/sessions/{sid}/steps", json=_step_event(step, t)).status_code == 201
     again = client.post(f"/api/sessions/{sid}/steps", json=_step_event(step, t))
     assert_refused(again, 409, "step_id")
-    client.post(f"/api/sessions/{sid}/finish", json={"status": "stopped"})
+    first = client.post(f"/api/sessions/{sid}/finish", json={"status": "completed"}).json()
+    assert first == {"status": "stopped"}  # the server decides: the main steps were not done
+    again = client.post(f"/api/sessions/{sid}/finish", json={"status": "completed"})
+    assert again.json() == {"status": "stopped"}  # closed already: nothing changes
     assert_refused(
-        client.post(f"/api/sessions/{sid}/finish", json={"status": "stopped"}), 400, "session_id"
+        client.post(f"/api/sessions/{sid}/steps", json=_step_event(session["steps"][1], t)),
+        409,
+        "session_id",
     )
     assert_refused(
         client.post(f"/api/sessions/{sid}/finish", json={"status": "meh"}), 422, "status"
     )
 
 
-def test_settings_pacer_used_by_breathing(client: TestClient, vagus_app: App) -> None:
+def test_settings_pacer_used_by_breathing(client: TestClient, screened: App) -> None:
     assert client.get("/api/settings").json()["pacer"]["exhale_s"] == 8.0
     pacer = {"inhale_s": 5, "exhale_s": 5}
     saved = client.put("/api/settings", json={"lang": "nb", "pacer": pacer}).json()
@@ -325,13 +334,13 @@ def test_checkin_waits_for_another_writer_off_the_event_loop(
     import threading
 
     holding, release, entered = threading.Event(), threading.Event(), threading.Event()
-    checkin = vagus_app.checkin
+    checkin = vagus_app.checkins.add
 
-    def recorded_checkin(*args: Any, **kwargs: Any) -> int:
+    def recorded_checkin(*args: Any, **kwargs: Any) -> Any:
         entered.set()
         return checkin(*args, **kwargs)
 
-    monkeypatch.setattr(vagus_app, "checkin", recorded_checkin)
+    monkeypatch.setattr(vagus_app.checkins, "add", recorded_checkin)
 
     def other_writer() -> None:
         with vagus_app.journal._one_writer():
@@ -366,7 +375,11 @@ def test_checkin_waits_for_another_writer_off_the_event_loop(
     response = posted["response"]
     assert response.status_code == 201, response.text
     body = response.json()
-    assert body == {"id": body["id"], **CHECKIN, "note": "waited"}
+    assert body["id"] > 0
+    assert {k: body[k] for k in CHECKIN} == CHECKIN
+    assert body["note"] == "waited"
+    assert body["symptoms"] == []
+    assert body["safety"]["advice"] == []
     assert client.get("/api/history?limit=1").json()[0]["note"] == "waited"
 
 

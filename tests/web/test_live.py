@@ -1,4 +1,5 @@
-"""Live heart data: server-sent events from the replay sensor, recorded in the journal as "web".
+"""Live heart data: server-sent events from the replay sensor; stored only as a session's own
+recording (kind "session", tagged "web"), never by opening the live view.
 
 The replay runs at 50x real time (``speed=50``): the bundled recording's first 12 beats arrive in
 well under a second. ``limit`` ends the stream after those beats, which is also what the in-process
@@ -7,12 +8,14 @@ client needs (it collects a response whole, so an endless stream would never ret
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
 from fastapi.testclient import TestClient
 
 from vagus.app import App
+from vagus.web import _live
 from vagus.web._live import EVENT_FIELDS, LIVE_TAG
 
 #: Beats read from the stream.
@@ -36,13 +39,21 @@ def _parse(text: str) -> list[tuple[str, Any]]:
     return events
 
 
-def test_stream_sends_beats_and_records_them(client: TestClient, vagus_app: App) -> None:
+def _session(client: TestClient) -> int:
+    started = client.post("/api/sessions", json={"exercise_id": "breathing"})
+    assert started.status_code == 201, started.text
+    return int(started.json()["id"])
+
+
+def test_stream_without_a_session_shows_beats_and_stores_nothing(
+    client: TestClient, vagus_app: App
+) -> None:
+    before = vagus_app.journal.counts()
     response = client.get(f"/api/live/stream?speed=50&limit={N_EVENTS}")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/event-stream")
     events = _parse(response.text)
-    assert events[0][0] == "start"
-    recording_id = events[0][1]["recording_id"]
+    assert events[0] == ("start", {"recording_id": None})
     beats = [data for name, data in events if name == "beat"]
     assert len(beats) == N_EVENTS
     for beat in beats:
@@ -57,11 +68,72 @@ def test_stream_sends_beats_and_records_them(client: TestClient, vagus_app: App)
     # RMSSD needs successive differences: known by the last of 12 resting beats.
     assert beats[-1]["rmssd_ms"] is not None
     assert beats[-1]["rmssd_ms"] > 0
+    # Opening the live view is not a measurement (issue 10): nothing was stored.
+    assert vagus_app.journal.counts() == before
+    assert vagus_app.transfer.history(["measurement"]) == []
 
-    recording = vagus_app.journal.recording(recording_id)
-    assert LIVE_TAG in recording["tags"]
+
+def test_stream_of_a_session_is_its_recording(client: TestClient, screened: App) -> None:
+    session_id = _session(client)
+    response = client.get(f"/api/live/stream?speed=50&limit={N_EVENTS}&session_id={session_id}")
+    assert response.status_code == 200
+    events = _parse(response.text)
+    recording_id = events[0][1]["recording_id"]
+    recording = screened.journal.recording(recording_id)
+    assert recording["session_id"] == session_id
+    assert {"session", LIVE_TAG} <= set(recording["tags"])
+    assert "morning" not in recording["tags"]
     assert recording["n_beats"] >= N_EVENTS
     assert recording["ended_at"] is not None  # finished when the stream closed
+    # The stream ended on its own (limit): the session still runs, the player finishes it.
+    assert client.get(f"/api/sessions/{session_id}").json()["status"] == "running"
+    assert_unknown = client.get("/api/live/stream?speed=50&limit=1&session_id=999")
+    assert assert_unknown.status_code == 404
+    assert assert_unknown.json()["field"] == "session_id"
+
+
+class _GoneClient:
+    """A request whose client has gone away (the tab was closed)."""
+
+    async def is_disconnected(self) -> bool:
+        return True
+
+
+def test_a_closed_tab_interrupts_its_running_session(client: TestClient, screened: App) -> None:
+    session_id = _session(client)
+    steps = client.get(f"/api/sessions/{session_id}").json()
+    first = client.post("/api/sessions", json={"exercise_id": "breathing"}).json()["steps"][0]
+    del steps
+    client.post(
+        f"/api/sessions/{session_id}/steps",
+        json={
+            "step_id": first["id"],
+            "kind": first["kind"],
+            "started_at": "2026-01-01T08:00:00+00:00",
+            "ended_at": "2026-01-01T08:00:05+00:00",
+            "active_s": 5.0,
+            "outcome": "completed",
+        },
+    )
+    recording = _live._open_stream(screened, 50.0, session_id)
+
+    async def run() -> list[str]:
+        return [
+            chunk
+            async for chunk in _live._events(
+                _GoneClient(),
+                screened,
+                recording,
+                session_id,
+                None,  # type: ignore[arg-type]
+            )
+        ]
+
+    asyncio.run(run())
+    assert client.get(f"/api/sessions/{session_id}").json()["status"] == "interrupted"
+    stored = screened.journal.recording(recording.recording_id)
+    assert stored["ended_at"] is not None
+    assert stored["session_id"] == session_id
 
 
 def test_stream_refuses_bad_speed(client: TestClient, vagus_app: App) -> None:
@@ -79,17 +151,18 @@ def test_stream_is_documented(client: TestClient) -> None:
 
 
 def test_stream_uses_the_sensor_chosen_on_the_settings_page(
-    client: TestClient, vagus_app: App
+    client: TestClient, screened: App
 ) -> None:
     # The app's own setting is the replay; the settings page picks the simulator instead.
-    assert vagus_app.settings.sensor == "replay"
+    assert screened.settings.sensor == "replay"
     saved = client.put("/api/settings", json={"sensor": "simulated"})
     assert saved.status_code == 200, saved.text
-    events = _parse(client.get("/api/live/stream?speed=50&limit=3").text)
-    recording = vagus_app.journal.recording(events[0][1]["recording_id"])
+    session_id = _session(client)
+    events = _parse(client.get(f"/api/live/stream?speed=50&limit=3&session_id={session_id}").text)
+    recording = screened.journal.recording(events[0][1]["recording_id"])
     assert recording["source"].startswith("simulated")
     assert len([name for name, _ in events if name == "beat"]) == 3
 
     client.put("/api/settings", json={"sensor": "replay"})
-    events = _parse(client.get("/api/live/stream?speed=50&limit=1").text)
-    assert vagus_app.journal.recording(events[0][1]["recording_id"])["source"].startswith("replay")
+    events = _parse(client.get(f"/api/live/stream?speed=50&limit=1&session_id={session_id}").text)
+    assert screened.journal.recording(events[0][1]["recording_id"])["source"].startswith("replay")

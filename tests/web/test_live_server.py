@@ -1,5 +1,6 @@
 """The live stream against a real ``vagus serve`` (uvicorn, not the in-process client): when the
-client goes away, the server finishes the stream's recording with its analysis."""
+client goes away, the server finishes the session's recording with its analysis and marks the
+session, still running, as interrupted."""
 
 from __future__ import annotations
 
@@ -68,10 +69,53 @@ def server(tmp_path: Path) -> Iterator[str]:
             process.wait()
 
 
-def test_a_client_hanging_up_finishes_the_recording(server: str) -> None:
+def _post_json(url: str, body: Any, token: str) -> Any:
+    request = urllib.request.Request(
+        url,
+        data=json.dumps(body).encode(),
+        method="POST",
+        headers={
+            "Content-Type": "application/json",
+            "X-Vagus-CSRF": token,
+            "Cookie": f"vagus_csrf={token}",
+        },
+    )
+    with urllib.request.urlopen(request, timeout=5) as response:
+        return json.loads(response.read())
+
+
+def _csrf_token(server: str) -> str:
+    with urllib.request.urlopen(server + "/api/settings", timeout=5) as response:
+        cookie = response.headers["Set-Cookie"]
+    return str(cookie.split(";")[0].removeprefix("vagus_csrf="))
+
+
+def _running_session(server: str, token: str) -> int:
+    """A breathing session with its first step done (after the health questions)."""
+    answers = {q["id"]: False for q in _get_json(server + "/api/screening/questions")}
+    _post_json(server + "/api/screening", {"answers": answers}, token)
+    session = _post_json(server + "/api/sessions", {"exercise_id": "breathing"}, token)
+    first = session["steps"][0]
+    step = {
+        "step_id": first["id"],
+        "kind": first["kind"],
+        "started_at": "2026-01-01T08:00:00+00:00",
+        "ended_at": "2026-01-01T08:00:05+00:00",
+        "active_s": 5.0,
+        "outcome": "completed",
+    }
+    _post_json(f"{server}/api/sessions/{session['id']}/steps", step, token)
+    return int(session["id"])
+
+
+def test_a_client_hanging_up_finishes_the_recording_and_interrupts_the_session(
+    server: str,
+) -> None:
+    token = _csrf_token(server)
+    session_id = _running_session(server, token)
     host, port = server.removeprefix("http://").split(":")
     connection = http.client.HTTPConnection(host, int(port), timeout=10)
-    connection.request("GET", "/api/live/stream?speed=20")
+    connection.request("GET", f"/api/live/stream?speed=20&session_id={session_id}")
     response = connection.getresponse()
     assert response.status == 200
     beats = 0
@@ -85,10 +129,14 @@ def test_a_client_hanging_up_finishes_the_recording(server: str) -> None:
     deadline = time.monotonic() + WAIT_S
     while True:
         [entry] = _get_json(server + "/api/history?type=measurement")
-        if entry["ended_at"] is not None or time.monotonic() > deadline:
+        session = _get_json(f"{server}/api/sessions/{session_id}")
+        done = entry["ended_at"] is not None and session["status"] != "running"
+        if done or time.monotonic() > deadline:
             break
         time.sleep(0.2)
-    assert "web" in entry["tags"]
+    assert {"web", "session"} <= set(entry["tags"])
+    assert entry["session_id"] == session_id
     assert entry["ended_at"] is not None, "the recording was left open"
     assert entry["n_beats"] >= BEATS_READ
     assert entry["analysis"] is not None
+    assert session["status"] == "interrupted"

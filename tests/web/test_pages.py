@@ -82,7 +82,7 @@ def test_checkin_form_bad_value_stores_nothing(client: TestClient, vagus_app: Ap
     ok = client.post("/checkin", data=CHECKIN | {"csrf_token": csrf(client)})
     assert ok.status_code == 200
     assert t("cli.checkin_saved", "en") in ok.text
-    assert len(vagus_app.history(["checkin"])) == 1
+    assert len(vagus_app.transfer.history(["checkin"])) == 1
     assert tr("today.checkin_done", "en") in client.get("/").text
 
 
@@ -143,17 +143,17 @@ def test_settings_forms(client: TestClient, vagus_app: App) -> None:
     client.post("/checkin", data=CHECKIN | {"csrf_token": csrf(client)})
     wrong = client.post("/settings/delete-all", data={"confirm": "yes", "csrf_token": csrf(client)})
     assert wrong.status_code == 400
-    assert len(vagus_app.history(["checkin"])) == 1
+    assert len(vagus_app.transfer.history(["checkin"])) == 1
     export = client.get("/api/export").content
     gone = client.post(
         "/settings/delete-all", data={"confirm": "DELETE", "csrf_token": csrf(client)}
     )
     assert gone.status_code == 200
-    assert vagus_app.history(["checkin"]) == []
+    assert vagus_app.transfer.history(["checkin"]) == []
     files = {"file": ("export.json", export, "application/json")}
     back = client.post("/settings/import", data={"csrf_token": csrf(client)}, files=files)
     assert back.status_code == 200
-    assert len(vagus_app.history(["checkin"])) == 1
+    assert len(vagus_app.transfer.history(["checkin"])) == 1
     junk = {"file": ("export.json", b"{nope", "application/json")}
     refused = client.post("/settings/import", data={"csrf_token": csrf(client)}, files=junk)
     assert refused.status_code == 400

@@ -13,10 +13,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from vagus.app import App, example_rr_path
+from vagus.app.models import CheckinIn
 from vagus.hrv import analyze, read_rr
 from vagus.program import QUESTIONNAIRES, questions
 from vagus.web._i18n import tr
-from vagus.web._services import describe_entry, trends_json
+from vagus.web._present import describe_entry
 
 CHECKIN = {"sleep": 6, "headache": 2, "digestion": 3, "anxiety": 4, "pain": 5, "fatigue": 6}
 
@@ -40,10 +41,11 @@ def _example_rr(n: int) -> list[float]:
 
 
 def test_history_rows_are_in_norwegian(client: TestClient, vagus_app: App) -> None:
-    run = vagus_app.start_session("breathing", {})
+    vagus_app.plan.today()  # before the health questions: an empty plan
+    vagus_app.screening.save({q.id: False for q in questions("en")})
+    run = vagus_app.sessions.start("breathing", {})
     vagus_app.journal.finish_session(run.session_id, "stopped")
     vagus_app.journal.add_rating(run.session_id, "before", 4)
-    vagus_app.today_plan()
     page = client.get("/history?lang=nb").text
     assert "Magepust" in page  # the exercise's Norwegian name
     assert tr("history.status_stopped", "nb") in page
@@ -53,20 +55,20 @@ def test_history_rows_are_in_norwegian(client: TestClient, vagus_app: App) -> No
     assert "ro 4 → –" in page
     assert tr("cli.plan_empty", "nb") in page  # not screened yet: an empty plan, said so
     assert "'exercise_id'" not in page  # not a raw dict
-    vagus_app.save_screening({q.id: False for q in questions("en")})
-    vagus_app.today_plan()
+    vagus_app.screening.save({q.id: False for q in questions("en")})
+    vagus_app.plan.today()
     page = client.get("/history?lang=nb").text
     assert re.search(r"Magepust \d+ min", page)  # the plan row: name, dose and unit
     assert "'exercise_id'" not in page  # not a raw dict
 
 
 def test_describe_entry_covers_every_type(vagus_app: App) -> None:
-    vagus_app.save_screening({q.id: q.id == "fainting" for q in questions("en")})
-    vagus_app.today_plan()
-    vagus_app.checkin(CHECKIN, "")
-    vagus_app.questionnaire("gad-7", [3] * 7)
+    vagus_app.screening.save({q.id: q.id == "fainting" for q in questions("en")})
+    vagus_app.plan.today()
+    vagus_app.checkins.add(CheckinIn.model_validate(CHECKIN), "en")
+    vagus_app.checkins.questionnaire("gad-7", [3] * 7)
     _recording(vagus_app, datetime(2026, 1, 1, 7, tzinfo=UTC), _example_rr(300), [])
-    rows = {e["type"]: describe_entry(e, "en") for e in vagus_app.history()}
+    rows = {e["type"]: describe_entry(e, "en") for e in vagus_app.transfer.history()}
     assert set(rows) == {"screening", "plan", "checkin", "questionnaire", "measurement"}
     assert rows["screening"]["text"] == "1 yes answers"
     assert rows["checkin"]["text"].startswith("Sleep 6 · Headache 2")
@@ -84,7 +86,7 @@ def test_trends_use_resting_measurements_only(client: TestClient, vagus_app: App
     _recording(vagus_app, day + timedelta(hours=1), _example_rr(200), ["session"])
     _recording(vagus_app, day + timedelta(hours=2), _example_rr(200), ["web"])
     later = _recording(vagus_app, day + timedelta(days=1), _example_rr(400), [])
-    trends = trends_json(vagus_app)
+    trends = vagus_app.measurements.trends()
     assert [p["id"] for p in trends["ln_rmssd"]] == [rest, later]  # oldest first
     expected = analyze(np.asarray(_example_rr(300))).indices
     # The stored analysis, as it was computed (hand-checkable: ln of the stored RMSSD).
@@ -135,7 +137,7 @@ def test_questionnaire_form_validates_and_scores(client: TestClient, vagus_app: 
     assert 'id="e-a-3"' in bad.text
     out_of_range = answers | {"a-2": "9", "csrf_token": csrf(client)}
     assert client.post("/questionnaires/phq-8", data=out_of_range).status_code == 400
-    assert vagus_app.history(["questionnaire"]) == []
+    assert vagus_app.transfer.history(["questionnaire"]) == []
     done = client.post("/questionnaires/phq-8", data=answers | {"csrf_token": csrf(client)})
     assert done.status_code == 200
     assert (
@@ -148,7 +150,7 @@ def test_questionnaire_form_validates_and_scores(client: TestClient, vagus_app: 
         )
         in done.text
     )
-    [entry] = vagus_app.history(["questionnaire"])
+    [entry] = vagus_app.transfer.history(["questionnaire"])
     assert entry["score"] == 8
     listing = client.get("/questionnaires").text
     assert "Last: 8" in listing
@@ -172,8 +174,8 @@ def test_settings_sensor(client: TestClient, vagus_app: App) -> None:
 
 
 def test_player_starts_with_todays_dose(client: TestClient, vagus_app: App) -> None:
-    vagus_app.save_screening({q.id: False for q in questions("en")})
-    plan = vagus_app.today_plan()
+    vagus_app.screening.save({q.id: False for q in questions("en")})
+    plan = vagus_app.plan.today()
     item = plan.items[0]
     page = client.get(f"/exercises/{item.exercise_id}").text
     match = re.search(r'data-params="([^"]*)"', page)

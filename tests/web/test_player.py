@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from vagus.app import App
 from vagus.program.pacer import BreathPattern, boundaries, phase_at
 
 STATIC = Path(str(files("vagus.web") / "static"))
@@ -142,7 +143,7 @@ def test_js_pacer_refuses_negative_time() -> None:
 
 
 @pytest.mark.parametrize("lang", ["en", "nb"])
-def test_exercise_page_has_the_player(client: TestClient, lang: str) -> None:
+def test_exercise_page_has_the_player(client: TestClient, screened: App, lang: str) -> None:
     page = client.get(f"/exercises/breathing?lang={lang}")
     assert page.status_code == 200
     html = page.text

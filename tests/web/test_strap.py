@@ -45,7 +45,7 @@ N_BEATS = 180
 BATCH_SIZES = (1, 2, 57, 100)
 TOLERANCE = 1e-9
 #: Fields of the answer to /finish.
-SUMMARY_FIELDS = {"recording_id", "n_beats", "indices"}
+SUMMARY_FIELDS = {"recording_id", "n_beats", "indices", "discarded"}
 
 
 class FakeClock:
@@ -67,8 +67,22 @@ def example_rr(n: int) -> list[float]:
     return rr
 
 
-def start(client: TestClient, name: str = "Polar H10 ABCD1234") -> int:
-    response = client.post(START, json={"name": name})
+def open_session(client: TestClient) -> int:
+    """A running breathing session (after the health questions, all answered "no")."""
+    if client.get("/api/screening").json() is None:
+        answers = {q["id"]: False for q in client.get("/api/screening/questions").json()}
+        assert client.post("/api/screening", json={"answers": answers}).status_code == 200
+    started = client.post("/api/sessions", json={"exercise_id": "breathing"})
+    assert started.status_code == 201, started.text
+    return int(started.json()["id"])
+
+
+def start(client: TestClient, name: str = "Polar H10 ABCD1234", *, session: bool = True) -> int:
+    """Open a browser recording: a session's (the player's) unless ``session`` is False."""
+    body: dict[str, Any] = {"name": name}
+    if session:
+        body["session_id"] = open_session(client)
+    response = client.post(START, json=body)
     assert response.status_code == 201, response.text
     recording_id = response.json()["recording_id"]
     assert isinstance(recording_id, int)
@@ -144,7 +158,8 @@ def test_start_post_finish_records_the_beats_and_answers_streaming_hrv(
 
     entry = vagus_app.journal.recording(recording_id)
     assert entry["source"] == "Polar H10 ABCD1234 (browser)"
-    assert {LIVE_TAG, BROWSER_TAG} <= set(entry["tags"])
+    assert {"session", LIVE_TAG, BROWSER_TAG} <= set(entry["tags"])
+    assert entry["session_id"] is not None
     assert entry["ended_at"] is None
 
     finished = client.post(f"{START}/{recording_id}/finish")
@@ -164,7 +179,39 @@ def test_start_post_finish_records_the_beats_and_answers_streaming_hrv(
 def test_a_recording_without_beats_finishes_without_indices(client: TestClient) -> None:
     recording_id = start(client, name="   ")
     summary = client.post(f"{START}/{recording_id}/finish").json()
-    assert summary == {"recording_id": recording_id, "n_beats": 0, "indices": None}
+    assert summary == {
+        "recording_id": recording_id,
+        "n_beats": 0,
+        "indices": None,
+        "discarded": False,
+    }
+
+
+def test_a_measurement_without_a_session_under_a_minute_is_discarded(
+    client: TestClient, vagus_app: App
+) -> None:
+    recording_id = start(client, session=False)
+    entry = vagus_app.journal.recording(recording_id)
+    assert BROWSER_TAG in entry["tags"]
+    assert LIVE_TAG not in entry["tags"]  # a resting measurement, not an exercise's
+    assert entry["session_id"] is None
+    rr = example_rr(40)  # about half a minute
+    assert post_beats(client, recording_id, beats_of(rr)).status_code == 200
+    summary = client.post(f"{START}/{recording_id}/finish").json()
+    assert summary["discarded"] is True
+    assert summary["indices"] is None
+    assert vagus_app.transfer.history(["measurement"]) == []
+
+
+def test_a_measurement_of_a_minute_or_more_is_kept(client: TestClient, vagus_app: App) -> None:
+    recording_id = start(client, session=False)
+    rr = example_rr(120)  # over a minute and a half
+    assert post_beats(client, recording_id, beats_of(rr)).status_code == 200
+    summary = client.post(f"{START}/{recording_id}/finish").json()
+    assert summary["discarded"] is False
+    assert summary["indices"]["rmssd"] > 0
+    [entry] = vagus_app.transfer.history(["measurement"])
+    assert entry["id"] == recording_id
 
 
 def test_a_nameless_strap_gets_a_name(client: TestClient, vagus_app: App) -> None:
@@ -259,7 +306,8 @@ def test_unknown_and_finished_recordings_are_404(client: TestClient, vagus_app: 
 
 def test_a_recording_the_server_sensor_made_is_not_a_browser_one(client: TestClient) -> None:
     """Only recordings opened by /api/live/browser take posted beats."""
-    events = client.get("/api/live/stream?speed=50&limit=2").text
+    session_id = open_session(client)
+    events = client.get(f"/api/live/stream?speed=50&limit=2&session_id={session_id}").text
     start_line = next(line for line in events.splitlines() if "recording_id" in line)
     stream_id = json.loads(start_line.removeprefix("data: "))["recording_id"]
     assert_error(post_beats(client, stream_id, beats_of([800.0])), 404, "recording_id")

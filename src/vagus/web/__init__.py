@@ -1,4 +1,5 @@
-"""The web app: FastAPI, server-rendered Jinja2 pages and their JSON twins under ``/api``.
+"""The web app: FastAPI, server-rendered Jinja2 pages and their JSON twins under ``/api``,
+one router per resource (:mod:`vagus.web.routes`).
 
 :func:`create_app` builds the server around one :class:`vagus.app.App` (built the same way as
 the CLI's, or handed in by tests), so the pages, the API and the CLI share every service.
@@ -15,6 +16,7 @@ True
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib.resources import files
@@ -29,14 +31,18 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from vagus import __version__
-from vagus.app import App, build_app
-from vagus.web import _live, api, pages
+from vagus.app import App, UserError, build_app
+from vagus.program import Lang
+from vagus.web import _live
 from vagus.web._csrf import CSRF_COOKIE, CsrfError, request_token
 from vagus.web._deps import LANG_COOKIE, LANG_COOKIE_MAX_AGE_S, choose_lang, render
+from vagus.web._errors import error_body, status_of
 from vagus.web._i18n import tr
-from vagus.web._services import WebError
+from vagus.web.routes import ROUTERS
 
 __all__ = ["API_PREFIX", "create_app"]
+
+_log = logging.getLogger(__name__)
 
 #: Where the JSON API lives; errors there are JSON, elsewhere HTML pages.
 API_PREFIX: Final = "/api"
@@ -112,13 +118,23 @@ def _is_api(request: Request) -> bool:
     return request.url.path == API_PREFIX or request.url.path.startswith(API_PREFIX + "/")
 
 
-def _error(request: Request, status: int, message: str, field: str | None) -> Response:
+def _error(
+    request: Request, status: int, message: str, field: str | None, **extra: object
+) -> Response:
     if _is_api(request):
-        body: dict[str, str] = {"error": message}
+        body: dict[str, object] = {"error": message}
         if field is not None:
             body["field"] = field
-        return JSONResponse(body, status_code=status)
+        return JSONResponse(body | extra, status_code=status)
     return render(request, "error.html", {"message": message}, status=status)
+
+
+def _lang_or_default(request: Request) -> Lang:
+    """The page language for an error page; English when even that cannot be resolved."""
+    try:
+        return choose_lang(request)
+    except UserError:
+        return "en"
 
 
 def _validation_message(error: RequestValidationError) -> tuple[str, str]:
@@ -133,10 +149,11 @@ def create_app(app: App | None = None) -> FastAPI:
     """The FastAPI application around one vagus app (built from settings when not given).
 
     The journal is opened (and migrated) here, once, before the first request, so the worker
-    threads never race to open it.
+    threads never race to open it; opening it marks the sessions a stopped server left
+    running as interrupted (the app does, on first use of the journal).
     """
     vagus = app if app is not None else build_app()
-    vagus.journal  # noqa: B018  (opens and migrates the journal now)
+    vagus.sessions.close_interrupted()  # opens and migrates the journal now
 
     @asynccontextmanager
     async def lifespan(server: FastAPI) -> AsyncIterator[None]:
@@ -159,9 +176,9 @@ def create_app(app: App | None = None) -> FastAPI:
         openapi_url="/api/openapi.json",
     )
     server.state.vagus = vagus
-    server.include_router(api.router)
-    server.include_router(_live.router)
-    server.include_router(pages.router)
+    # One router per resource (vagus.web.routes): its HTML pages and their /api twins.
+    for router in ROUTERS:
+        server.include_router(router)
     server.mount(
         "/static", StaticFiles(directory=str(files("vagus.web") / "static")), name="static"
     )
@@ -170,15 +187,38 @@ def create_app(app: App | None = None) -> FastAPI:
     # exception handlers below (so their error pages get the cookies and headers too).
     server.add_middleware(CookiesAndHeaders)
 
-    @server.exception_handler(WebError)
-    async def on_web_error(request: Request, error: WebError) -> Response:
-        return _error(request, error.status, error.message, error.field)
+    @server.exception_handler(UserError)
+    async def on_user_error(request: Request, error: UserError) -> Response:
+        # The one mapping (vagus.web._errors): 404, 409, 413 or 400; a refused rule carries
+        # its code and its reason in the page's language.
+        lang = _lang_or_default(request)
+        status = status_of(error)
+        if _is_api(request):
+            return JSONResponse(error_body(error, lang), status_code=status)
+        message = str(error)
+        reason = getattr(error, "reason", None)
+        if isinstance(reason, dict) and lang in reason:
+            message = reason[lang]
+        elif status == 404:
+            message = tr("error.not_found", lang)
+        return render(request, "error.html", {"message": message}, status=status)
+
+    @server.exception_handler(Exception)
+    async def on_bug(request: Request, error: Exception) -> Response:
+        # Anything but a UserError is a bug: said so, and logged with its traceback.
+        _log.exception("%s %s failed", request.method, request.url.path, exc_info=error)
+        if _is_api(request):
+            return JSONResponse(
+                {"error": "internal error: this is a bug in vagus"}, status_code=500
+            )
+        message = tr("error.bug", _lang_or_default(request))
+        return render(request, "error.html", {"message": message}, status=500)
 
     @server.exception_handler(CsrfError)
     async def on_csrf_error(request: Request, error: CsrfError) -> Response:
         if _is_api(request):
             return _error(request, 403, str(error), "csrf")
-        return _error(request, 403, tr("error.csrf", choose_lang(request)), "csrf")
+        return _error(request, 403, tr("error.csrf", _lang_or_default(request)), "csrf")
 
     @server.exception_handler(RequestValidationError)
     async def on_validation_error(request: Request, error: RequestValidationError) -> Response:
@@ -188,7 +228,7 @@ def create_app(app: App | None = None) -> FastAPI:
     @server.exception_handler(StarletteHTTPException)
     async def on_http_error(request: Request, error: StarletteHTTPException) -> Response:
         if error.status_code == 404 and not _is_api(request):
-            return _error(request, 404, tr("error.not_found", choose_lang(request)), None)
+            return _error(request, 404, tr("error.not_found", _lang_or_default(request)), None)
         return _error(request, error.status_code, str(error.detail), None)
 
     return server

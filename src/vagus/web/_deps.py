@@ -1,20 +1,22 @@
-"""What every route needs: the app object, the language, the CSRF check and page rendering."""
+"""What every route needs: the app object, the language, the CSRF check and page rendering,
+and the small helpers the route modules (:mod:`vagus.web.routes`) share."""
 
 from __future__ import annotations
 
 import functools
 from importlib.resources import files
-from typing import Any, Final
+from typing import Annotated, Any, Final
 
-from fastapi import Request
-from fastapi.responses import HTMLResponse
+from fastapi import Depends, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
+from pydantic import ValidationError
+from starlette.datastructures import FormData
 
 from vagus.app import App
 from vagus.program import Lang
 from vagus.web._csrf import CSRF_FIELD, check_csrf, request_token
 from vagus.web._i18n import parse_lang, tr
-from vagus.web._services import get_prefs
 
 #: Cookie that remembers the language chosen with ``?lang=`` (one year, in seconds).
 LANG_COOKIE: Final = "vagus_lang"
@@ -28,23 +30,28 @@ def get_app(request: Request) -> App:
 
 
 def choose_lang(request: Request) -> Lang:
-    """``?lang=nb|en`` (then remembered in a cookie), else the cookie, else the saved
-    preference, else the app's language (setting, then the system locale)."""
+    """The page's language, resolved once by the app (:meth:`vagus.app.App.prefs` ``.lang``):
+    the explicit choice (``?lang=nb|en``, then remembered in a cookie; else the cookie) >
+    the saved preference > the ``lang`` setting > the system locale."""
     asked = parse_lang(request.query_params.get("lang"))
     if asked is not None:
         request.state.new_lang = asked
-        return asked
-    remembered = parse_lang(request.cookies.get(LANG_COOKIE))
-    if remembered is not None:
-        return remembered
-    app = get_app(request)
-    saved = parse_lang(get_prefs(app)["lang"])
-    if saved is not None:
-        return saved
-    try:
-        return app.lang()
-    except ValueError:  # a bad lang setting is the CLI's to report; the web still answers
-        return "en"
+    explicit = asked or parse_lang(request.cookies.get(LANG_COOKIE))
+    return get_app(request).prefs.lang(explicit)
+
+
+def api_lang(
+    request: Request,
+    lang: Annotated[Lang | None, Query(description="Language of the texts: nb or en.")] = None,
+) -> Lang:
+    """``?lang=`` when given, else the page language (cookie, preference, setting, system)."""
+    return lang if lang is not None else choose_lang(request)
+
+
+#: The app, as a route's parameter.
+AppDep = Annotated[App, Depends(get_app)]
+#: The language of an API answer's texts (``?lang=``, else the page language).
+LangDep = Annotated[Lang, Depends(api_lang)]
 
 
 async def csrf_protect(request: Request) -> None:
@@ -73,3 +80,24 @@ def render(
         "path": request.url.path,
     }
     return templates().TemplateResponse(request, name, base | context, status_code=status)
+
+
+def form_text(form: FormData, name: str) -> str:
+    """A form field's text, stripped ("" when it is missing or a file)."""
+    value = form.get(name)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def field_errors(error: ValidationError) -> dict[str, str]:
+    """The first problem of each top-level field, as ``"<field>: <message>"``."""
+    out: dict[str, str] = {}
+    for problem in error.errors():
+        loc = [str(part) for part in problem.get("loc", ())]
+        name = loc[-1] if loc and loc[0] == "pacer" else (loc[0] if loc else "form")
+        out.setdefault(name, f"{'.'.join(loc) or 'form'}: {problem.get('msg', 'invalid value')}")
+    return out
+
+
+def see_other(url: str) -> RedirectResponse:
+    """After a form's POST: go to ``url`` (303, so the browser GETs it)."""
+    return RedirectResponse(url, status_code=303)

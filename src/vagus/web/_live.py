@@ -2,19 +2,23 @@
 
 Two ways in, one journal:
 
-``GET /api/live/stream``
-    Connects the server's sensor, the one chosen on the settings page
-    (:func:`vagus.web._services.get_prefs`, else the app's setting; the replay of the bundled
-    recording by default), opens one journal recording tagged ``"web"`` for this stream, and
-    sends one event per beat with the streaming HRV (heart rate, RMSSD, ln RMSSD, coherence).
-    The recording is finished with its full analysis when the client goes away or the
-    sensor's stream ends.
+``GET /api/live/stream[?session_id=ID]``
+    Connects the server's sensor, the one chosen on the settings page (``app.live.web_sensor``:
+    else the app's setting; the replay of the bundled recording by default), and sends one
+    event per beat with the streaming HRV (heart rate, RMSSD, ln RMSSD, coherence). Without
+    ``session_id`` it only shows the numbers and stores nothing (opening the live view is not
+    a measurement). With ``session_id`` it records the session's heart (kind ``"session"``,
+    linked to it, tagged ``"web"``); the recording is finished with its full analysis when the
+    client goes away or the sensor's stream ends, and a session still running when its
+    client went away is marked ``interrupted``.
 ``POST /api/live/browser`` + ``/{id}/beats`` + ``/{id}/finish``
     A heart-rate strap connected in the person's browser (Web Bluetooth, ``static/strap.js``)
     posts its RR intervals about once a second; each post is written to the journal before the
     answer goes out (a crash loses nothing that was acknowledged) and is answered with the
-    same events the stream sends, so the player draws both the same way. The recordings are
-    tagged ``"web"`` and ``"browser-strap"``.
+    same events the stream sends, so the player draws both the same way. With a
+    ``session_id`` the recording is the session's (kind ``"session"``, tagged ``"web"`` and
+    ``"browser-strap"``); without, it is a measurement the person started (tagged
+    ``"browser-strap"``), which the app discards when it is under a minute.
 
 Why server-sent events for the server's sensor and not a WebSocket: the data flows one way,
 EventSource reconnects by itself, and it is plain HTTP (WHATWG HTML Living Standard, section 9.2
@@ -45,14 +49,23 @@ import anyio
 import anyio.to_thread
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from starlette.datastructures import State
 
-from vagus.app import App, AppError, Beat, LiveRecording, PushFeed, SensorError
+from vagus.app import (
+    App,
+    Beat,
+    ConflictError,
+    LiveRecording,
+    NotFoundError,
+    PushFeed,
+    SensorError,
+    UserError,
+)
 from vagus.hrv._constants import MAX_RR_MS, MIN_RR_MS
 from vagus.hrv.streaming import Update
 from vagus.web._deps import csrf_protect, get_app
-from vagus.web._services import WebError, get_prefs
+from vagus.web._errors import SensorUnavailableError
 
 __all__ = [
     "ABANDONED_AFTER_S",
@@ -154,24 +167,53 @@ def _sse(event: str, data: object) -> str:
     return f"event: {event}\ndata: {json.dumps(data, allow_nan=False)}\n\n"
 
 
+def _close_stream(
+    app: App, recording: LiveRecording, session_id: int | None, *, client_left: bool
+) -> None:
+    """Finish what a stream opened: a session's recording with its analysis (a display-only
+    stream's sensor is just stopped), and a session still running when its client went away
+    is marked ``interrupted`` by the app."""
+    if session_id is None:
+        recording.feed.stop()
+        return
+    try:
+        recording.finish()
+    except Exception:  # a cleanup: logged, and the journal keeps the beats (as after a crash)
+        _log.exception("could not finish live recording %d", recording.recording_id)
+    if not client_left:
+        return
+    try:
+        if app.sessions.get(session_id)["status"] == "running":
+            app.sessions.finish(session_id, "interrupted")
+    except UserError:
+        pass  # the session is gone (cancelled before its first step) or already closed
+
+
 async def _events(
-    request: Request, recording: LiveRecording, limit: int | None
+    request: Request,
+    app: App,
+    recording: LiveRecording,
+    session_id: int | None,
+    limit: int | None,
 ) -> AsyncIterator[str]:
     sent = 0
     quiet_s = 0.0
+    client_left = True  # until the stream ends on its own (limit, or the sensor stopped)
     try:
         yield f"retry: {RETRY_MS}\n"
-        yield _sse("start", {"recording_id": recording.recording_id})
+        yield _sse("start", {"recording_id": recording.recording_id if session_id else None})
         while True:
             updates = await asyncio.to_thread(recording.pump)
             for update in updates:
                 yield _sse("beat", event_json(update, update.t_s))
                 sent += 1
                 if limit is not None and sent >= limit:
+                    client_left = False
                     return
             if updates:
                 quiet_s = 0.0
             elif recording.feed.ended:
+                client_left = False
                 yield _sse("end", {"reason": str(recording.feed.error or "the sensor stopped")})
                 return
             if await request.is_disconnected():
@@ -186,7 +228,24 @@ async def _events(
         # an anyio cancel scope, which cancels every later await as well, so the finishing is
         # shielded: without it the recording stayed open (seen with the browser tests).
         with anyio.CancelScope(shield=True):
-            await anyio.to_thread.run_sync(recording.finish)
+            await anyio.to_thread.run_sync(
+                lambda: _close_stream(app, recording, session_id, client_left=client_left)
+            )
+
+
+def _open_stream(app: App, speed: float, session_id: int | None) -> LiveRecording:
+    """Connect the web's sensor; record it only for a session."""
+    if session_id is not None:
+        app.sessions.get(session_id)  # 404 before the sensor connects
+    sensor = app.live.make_sensor(app.live.web_sensor(), speed=speed)
+    try:
+        if session_id is None:
+            return app.live.preview(sensor)  # live numbers only: nothing stored
+        return app.live.start_recording(
+            sensor, kind="session", tags=[LIVE_TAG], session_id=session_id
+        )
+    except SensorError as error:
+        raise SensorUnavailableError(f"sensor: {error}", "sensor") from None
 
 
 @router.get("/stream", response_class=StreamingResponse)
@@ -199,21 +258,21 @@ async def live_stream(
     limit: Annotated[
         int | None, Query(ge=1, le=100_000, description="Stop after this many beats")
     ] = None,
+    session_id: Annotated[
+        int | None,
+        Query(description="The session this stream belongs to; without it nothing is stored."),
+    ] = None,
 ) -> StreamingResponse:
     """Server-sent events from the server's sensor (the one chosen on the settings page):
-    ``beat`` events with ``{t_s, heart_rate_bpm, rmssd_ms, ln_rmssd, coherence, n_beats}``,
-    recorded in the journal (tagged ``web``) and finished when the client disconnects."""
-    prefs = await asyncio.to_thread(get_prefs, app)
-    try:
-        sensor = app.make_sensor(prefs["sensor"], speed=speed)
-    except AppError as error:
-        raise WebError(400, str(error), "sensor") from None
-    try:
-        recording = await asyncio.to_thread(app.start_recording, sensor, tags=[LIVE_TAG])
-    except SensorError as error:
-        raise WebError(503, f"sensor: {error}", "sensor") from None
+    ``beat`` events with ``{t_s, heart_rate_bpm, rmssd_ms, ln_rmssd, coherence, n_beats}``.
+
+    Without ``session_id`` nothing is stored. With it the beats are the session's recording
+    (finished when the client disconnects), and a session still running when the client
+    goes away is marked ``interrupted``.
+    """
+    recording = await asyncio.to_thread(_open_stream, app, speed, session_id)
     return StreamingResponse(
-        _events(request, recording, limit),
+        _events(request, app, recording, session_id, limit),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
@@ -261,9 +320,9 @@ class PostedBeat:
     gap_s: float = 0.0
 
 
-def _not_open(recording_id: int) -> WebError:
-    return WebError(
-        404, f"recording_id: no browser recording {recording_id} in progress", "recording_id"
+def _not_open(recording_id: int) -> NotFoundError:
+    return NotFoundError(
+        f"recording_id: no browser recording {recording_id} in progress", "recording_id"
     )
 
 
@@ -293,11 +352,20 @@ class BrowserRecordings:
         with self._lock:
             return sorted(self._open)
 
-    def start(self, app: App, name: str) -> int:
-        """Open a recording for the strap called ``name``; returns its journal id."""
+    def start(self, app: App, name: str, session_id: int | None = None) -> int:
+        """Open a recording for the strap called ``name``; returns its journal id.
+
+        With ``session_id`` it is the session's recording (kind ``session``); without, a
+        measurement the person started (the app discards it under a minute).
+        """
         shown = name.strip() or DEFAULT_STRAP_NAME
         feed = PushFeed(shown + BROWSER_SUFFIX)
-        recording = app.open_recording(feed, tags=[LIVE_TAG, BROWSER_TAG])
+        if session_id is None:
+            recording = app.live.open_recording(feed, kind="measurement", tags=[BROWSER_TAG])
+        else:
+            recording = app.live.open_recording(
+                feed, kind="session", tags=[LIVE_TAG, BROWSER_TAG], session_id=session_id
+            )
         entry = _Open(recording=recording, feed=feed, last_post_s=self.clock())
         with self._lock:
             self._open[recording.recording_id] = entry
@@ -339,9 +407,10 @@ class BrowserRecordings:
 
         Raises
         ------
-        WebError
-            404 for an unknown or finished recording; 409 when ``seq`` is beyond the beats
-            stored (beats in between were never received).
+        NotFoundError
+            For an unknown or finished recording (404).
+        ConflictError
+            When ``seq`` is beyond the beats stored: beats in between were never received (409).
         """
         entry = self._touch(recording_id)
         with entry.lock:
@@ -350,8 +419,7 @@ class BrowserRecordings:
             skip = 0
             if seq is not None:
                 if seq > entry.n_beats:
-                    raise WebError(
-                        409,
+                    raise ConflictError(
                         f"seq: expected at most {entry.n_beats} (the beats stored), got {seq}",
                         "seq",
                     )
@@ -386,13 +454,14 @@ class BrowserRecordings:
         Returns
         -------
         dict
-            ``recording_id``, ``n_beats`` and ``indices`` (the analysis' indices; None for a
-            recording without beats).
+            ``recording_id``, ``n_beats``, ``indices`` (the analysis' indices; None for a
+            recording without beats or one discarded) and ``discarded`` (a measurement under
+            a minute, which the app deleted).
 
         Raises
         ------
-        WebError
-            404 when the recording is not in progress (unknown, or finished already).
+        NotFoundError
+            When the recording is not in progress (unknown, or finished already).
         """
         with self._lock:
             entry = self._open.pop(recording_id, None)
@@ -409,6 +478,7 @@ class BrowserRecordings:
             "recording_id": entry.recording.recording_id,
             "n_beats": entry.n_beats,
             "indices": dict(report.indices) if report is not None else None,
+            "discarded": entry.recording.discarded,
         }
 
     def sweep(self, keep: int | None = None) -> list[int]:
@@ -494,6 +564,11 @@ class StrapIn(_Body):
         max_length=MAX_NAME_CHARS,
         description="The strap's Bluetooth name (BluetoothDevice.name); may be empty.",
     )
+    session_id: int | None = Field(
+        None,
+        strict=True,
+        description="The session this recording belongs to; without it, a measurement.",
+    )
 
 
 class BeatIn(_Body):
@@ -521,6 +596,13 @@ class BeatIn(_Body):
         description="With gap_before: seconds of the gap not covered by RR intervals.",
     )
 
+    @field_validator("gap_s")
+    @classmethod
+    def _gap_needs_gap_before(cls, value: float, info: ValidationInfo) -> float:
+        if value and not info.data.get("gap_before"):
+            raise ValueError("expected 0 for a beat without gap_before")
+        return value
+
 
 class BeatsIn(_Body):
     """A batch of beats, oldest first."""
@@ -537,22 +619,17 @@ class BeatsIn(_Body):
 
 @router.post("/browser", status_code=201, dependencies=CSRF)
 def start_browser_recording(body: StrapIn, request: Request, app: AppDep) -> dict[str, int]:
-    """Open a journal recording (tagged ``web`` and ``browser-strap``) for a strap connected in
-    the browser; its beats are then posted to ``/api/live/browser/{id}/beats``."""
-    return {"recording_id": _registry(request).start(app, body.name)}
+    """Open a journal recording for a strap connected in the browser: the session's (kind
+    ``session``, tagged ``web`` and ``browser-strap``) with ``session_id``, else a measurement
+    (tagged ``browser-strap``); its beats are then posted to
+    ``/api/live/browser/{id}/beats``."""
+    return {"recording_id": _registry(request).start(app, body.name, body.session_id)}
 
 
 @router.post("/browser/{recording_id}/beats", dependencies=CSRF)
 def post_browser_beats(recording_id: int, body: BeatsIn, request: Request) -> dict[str, Any]:
     """Store a batch of beats (written to the journal before the answer) and return the
     streaming HRV after each: the ``beat`` events of ``/api/live/stream``."""
-    for index, beat in enumerate(body.beats):
-        if beat.gap_s and not beat.gap_before:
-            raise WebError(
-                422,
-                f"beats.{index}.gap_s: expected 0 for a beat without gap_before",
-                f"beats.{index}.gap_s",
-            )
     beats = [PostedBeat(b.rr_ms, b.gap_before, b.gap_s) for b in body.beats]
     updates, n_beats = _registry(request, keep=recording_id).add(recording_id, beats, body.seq)
     return {"updates": updates, "n_beats": n_beats}
@@ -560,6 +637,7 @@ def post_browser_beats(recording_id: int, body: BeatsIn, request: Request) -> di
 
 @router.post("/browser/{recording_id}/finish", dependencies=CSRF)
 def finish_browser_recording(recording_id: int, request: Request) -> dict[str, Any]:
-    """Finish the recording with its full HRV analysis: ``{recording_id, n_beats, indices}``
-    (``indices`` null without beats); 404 when it is unknown or already finished."""
+    """Finish the recording with its full HRV analysis: ``{recording_id, n_beats, indices,
+    discarded}`` (``indices`` null without beats; ``discarded`` true for a measurement under
+    a minute, which is not kept); 404 when it is unknown or already finished."""
     return _registry(request, keep=recording_id).finish(recording_id)

@@ -4,8 +4,13 @@
  * of vagus.program.pacer. The phase comes from elapsed time (performance.now() minus the time
  * spent paused), never from counting frames, so a busy or hidden tab cannot make it drift.
  *
- * The server is the record: the session is opened with POST /api/sessions, each step is POSTed
- * the moment it ends (a crash loses at most the running step), then /finish and the ratings.
+ * The server is the record and the judge: the session is opened with POST /api/sessions (which
+ * refuses an exercise the screening or plan leaves out, with the reason, and answers with the
+ * dose and the breathing pace to use), each step is POSTed the moment it ends (a crash loses at
+ * most the running step), then /finish, whose answer says how the session ended (the server
+ * decides completed or stopped), and the ratings. A warning sign reported during the session
+ * (or at the stop-rule question after it) is POSTed to /symptoms: its advice is shown at once,
+ * and when the server stopped the session the player stops too.
  * Every POST carries the page's CSRF token in the X-Vagus-CSRF header.
  */
 (function () {
@@ -28,9 +33,6 @@
   /* Points kept in the live chart (about 2 minutes of beats at 60/min). */
   var CHART_POINTS = 120;
 
-  /* Today's dose from the plan (e.g. {"minutes": 2}), set by the server on the page. */
-  var planned = JSON.parse(root.getAttribute("data-params") || "{}");
-
   var state = {
     cancelled: false,
     session: null,
@@ -47,6 +49,13 @@
     after: null,
     timer: null,
     ending: false,
+    /* The session is closed (finished, or stopped by the server with a reported warning
+       sign): no more steps are posted for it. */
+    closed: false,
+    /* ... and it was a reported warning sign that stopped it (the summary says so). */
+    stoppedBySymptom: false,
+    /* The run was paused to report a symptom (resumed when the report is cancelled). */
+    pausedForReport: false,
   };
 
   function api(path, body) {
@@ -58,7 +67,10 @@
     }).then(function (response) {
       return response.json().then(function (data) {
         if (!response.ok) {
-          throw new Error(data && data.error ? data.error : "HTTP " + response.status);
+          var error = new Error(data && data.error ? data.error : "HTTP " + response.status);
+          error.status = response.status;
+          error.data = data;
+          throw error;
         }
         return data;
       });
@@ -71,14 +83,62 @@
     box.hidden = false;
   }
 
+  /* A refusal by a rule (409: the screening or plan leaves the exercise out, or it waits for
+     the clinician's clearance): its reason, in the page's language, alone. */
+  function showRefusal(error) {
+    var data = error.data || {};
+    var box = $("player-error");
+    box.textContent = data.reason || data.error || error.message;
+    box.hidden = false;
+  }
+
+  /* --- advice for reported warning signs (role=alert: read out at once) ---------------------- */
+  function showAdvice(safety) {
+    var box = $("player-advice");
+    var list = $("player-advice-list");
+    if (!box || !list) return;
+    list.textContent = "";
+    (safety && safety.advice ? safety.advice : []).forEach(function (line) {
+      var li = document.createElement("li");
+      li.textContent = line;
+      list.appendChild(li);
+    });
+    if (!box.hasAttribute("role")) box.setAttribute("role", "alert");
+    if (!box.hasAttribute("tabindex")) box.setAttribute("tabindex", "-1");
+    box.hidden = false;
+    box.focus();
+  }
+
+  function hideAdvice() {
+    var box = $("player-advice");
+    if (box) box.hidden = true;
+  }
+
+  /* The ids of the ticked checkboxes called `name` inside `form`. */
+  function ticked(form, name) {
+    var boxes = form.querySelectorAll('input[name="' + name + '"]:checked');
+    return Array.prototype.map.call(boxes, function (box) { return box.value; });
+  }
+
+  function untick(form) {
+    Array.prototype.forEach.call(form.querySelectorAll('input[type="checkbox"]'), function (box) {
+      box.checked = false;
+    });
+  }
+
+  function postSymptoms(ids) {
+    return api("/api/sessions/" + state.session.id + "/symptoms", { symptoms: ids });
+  }
+
   /* --- calm rating, 0-10, skippable --------------------------------------------------------- */
-  function askRating(question) {
+  function askRating(question, keepFocus) {
     return new Promise(function (resolve) {
       var form = $("player-rating");
       var range = $("player-calm");
       $("player-rating-q").textContent = question;
       form.hidden = false;
-      range.focus();
+      // After advice the focus stays on it (it must be read first); Tab reaches the rating.
+      if (!keepFocus) range.focus();
       range.oninput = function () { $("player-calm-out").textContent = range.value; };
       form.onsubmit = function (event) {
         event.preventDefault();
@@ -124,9 +184,10 @@
   }
 
   function beginStep(i) {
+    if (state.closed) return;
     state.index = i;
     if (i >= state.session.steps.length) {
-      finish("completed");
+      askStopRule();
       return;
     }
     var step = currentStep();
@@ -154,7 +215,7 @@
   }
 
   function endStep(outcome) {
-    if (state.ending) return Promise.resolve();
+    if (state.ending || state.closed) return Promise.resolve();
     state.ending = true;
     var step = currentStep();
     var activeS = activeMs() / 1000;
@@ -169,17 +230,21 @@
     if (outcome === "completed") state.completed += 1;
     state.activeTotalS += activeS;
     return api("/api/sessions/" + state.session.id + "/steps", body)
-      .catch(showError)
+      .catch(function (error) {
+        if (!state.closed) showError(error); // after a stop by a warning sign: expected
+      })
       .then(function () { state.ending = false; });
   }
 
   function next(outcome) {
+    if (state.closed) return;
     endStep(outcome).then(function () { beginStep(state.index + 1); });
   }
 
   /* Called from animation frames and from a timer (for hidden tabs); safe to call any time. */
   function render() {
-    if (!state.session || state.index < 0 || state.index >= state.session.steps.length) return;
+    if (!state.session || state.closed) return;
+    if (state.index < 0 || state.index >= state.session.steps.length) return;
     var step = currentStep();
     var ms = activeMs();
     var elapsedS = ms / 1000;
@@ -207,9 +272,13 @@
 
   function frame() {
     render();
-    if (state.session && state.index < state.session.steps.length) {
+    if (state.session && !state.closed && state.index < state.session.steps.length) {
       window.requestAnimationFrame(frame);
     }
+  }
+
+  function pause() {
+    if (state.pausedAt === null) pauseResume();
   }
 
   function pauseResume() {
@@ -225,13 +294,93 @@
     }
   }
 
-  function finish(status) {
-    var sessionId = state.session.id;
+  /* The run is over on this page: the step logic, the timers and the run box stop. */
+  function endRun() {
     window.clearInterval(state.timer);
+    state.timer = null;
+    state.index = state.session.steps.length; // stops the frame loop and the step logic
     $("player-run").hidden = true;
-    stopLive();
+    var form = $("symptom-form");
+    if (form) form.hidden = true;
+    if ($("player-symptom")) $("player-symptom").hidden = true;
+  }
+
+  /* After the timed steps, before the after-rating: did any of this exercise's stop-rule signs
+     come? "None of these" finishes as usual; a sign is reported (its advice shown) first. */
+  function askStopRule() {
+    endRun();
+    var form = $("stoprule-form");
+    if (!form) {
+      finish("completed");
+      return;
+    }
+    untick(form);
+    form.hidden = false;
+    var first = form.querySelector('input[name="stop-symptom"]');
+    (first || $("stoprule-none")).focus();
+    $("stoprule-none").onclick = function () {
+      form.hidden = true;
+      finish("completed");
+    };
+    form.onsubmit = function (event) {
+      event.preventDefault();
+      var ids = ticked(form, "stop-symptom");
+      if (!ids.length) {
+        // Nothing ticked is the same answer as "None of these".
+        form.hidden = true;
+        finish("completed");
+        return;
+      }
+      $("stoprule-send").disabled = true;
+      postSymptoms(ids)
+        .then(function (answer) {
+          form.hidden = true;
+          showAdvice(answer.safety);
+          if (answer.status && answer.status !== "running") {
+            // The server closed the session with the report: that answer is its finish.
+            state.closed = true;
+            state.stoppedBySymptom = true;
+            stopLive();
+            if (strap) strap.link(null).catch(function () {});
+            afterRating(answer.status, true);
+          } else {
+            finish("completed", true);
+          }
+        })
+        .catch(showError)
+        .then(function () { $("stoprule-send").disabled = false; });
+    };
+  }
+
+  /* POST /finish; the server answers how the session ended. The live stream closes only after
+     that answer (a stream that closes while the session still runs marks it interrupted). */
+  function finish(status, keepFocus) {
+    var sessionId = state.session.id;
+    endRun();
     api("/api/sessions/" + sessionId + "/finish", { status: status })
-      .then(function () { return askRating(S.after_q); })
+      .then(
+        function (answer) {
+          stopLive();
+          state.closed = true;
+          // The session is over: a strap's beats go to a measurement of their own again.
+          if (strap) strap.link(null).catch(function () {});
+          if (answer.status === null) {
+            resetToStart(); // removed: it had not begun
+            return null;
+          }
+          return afterRating(answer.status, keepFocus);
+        },
+        function (error) {
+          stopLive();
+          throw error;
+        }
+      )
+      .catch(showError);
+  }
+
+  function afterRating(status, keepFocus) {
+    var sessionId = state.session.id;
+    return askRating(S.after_q, keepFocus)
       .then(function (calm) {
         state.after = calm;
         if (calm !== null) {
@@ -243,8 +392,16 @@
       .catch(showError);
   }
 
-  function showSummary(status) {
-    $("player-summary-msg").textContent = status === "completed" ? S.done : S.stopped;
+  function summaryMessage(status) {
+    if (status === "completed") return S.done;
+    if (state.stoppedBySymptom && S.stopped_symptom) return S.stopped_symptom;
+    return S.stopped;
+  }
+
+  function showSummary(status, keepFocus) {
+    var box = $("player-summary");
+    box.setAttribute("data-status", status);
+    $("player-summary-msg").textContent = summaryMessage(status);
     var list = $("player-summary-list");
     list.textContent = "";
     var rows = [
@@ -261,45 +418,149 @@
       list.appendChild(dt);
       list.appendChild(dd);
     });
-    var box = $("player-summary");
     box.hidden = false;
-    box.focus();
+    if (!keepFocus) box.focus();
+  }
+
+  /* Back to the page's start state (the session was cancelled before it began). */
+  function resetToStart() {
+    window.clearInterval(state.timer);
+    stopLive();
+    if (strap) strap.link(null).catch(function () {});
+    state.session = null;
+    state.cancelled = false;
+    state.closed = false;
+    state.stoppedBySymptom = false;
+    state.index = -1;
+    state.completed = 0;
+    state.activeTotalS = 0;
+    state.before = null;
+    state.after = null;
+    $("player-rating").hidden = true;
+    $("player-rating-cancel").hidden = true;
+    $("player-run").hidden = true;
+    $("player-start").hidden = false;
+    $("player-start").disabled = false;
+    $("player-start").focus();
+  }
+
+  /* --- "report a symptom" while the session runs ---------------------------------------------- */
+  function openSymptomForm() {
+    var form = $("symptom-form");
+    if (!form || !state.session || state.closed) return;
+    if (state.pausedAt === null && state.index < state.session.steps.length &&
+        currentStep().duration_s !== null) {
+      // The guide waits while the person tells what happens.
+      pause();
+      state.pausedForReport = true;
+    }
+    untick(form);
+    form.hidden = false;
+    var first = form.querySelector('input[name="symptom"]');
+    (first || $("symptom-send")).focus();
+  }
+
+  function closeSymptomForm() {
+    var form = $("symptom-form");
+    if (form) form.hidden = true;
+    if (state.pausedForReport) {
+      state.pausedForReport = false;
+      if (state.pausedAt !== null) pauseResume();
+    }
+    $("player-symptom").focus();
+  }
+
+  function sendSymptoms(event) {
+    event.preventDefault();
+    var form = $("symptom-form");
+    var ids = ticked(form, "symptom");
+    if (!ids.length || !state.session || state.closed) {
+      var first = form.querySelector('input[name="symptom"]');
+      if (first) first.focus();
+      return;
+    }
+    $("symptom-send").disabled = true;
+    postSymptoms(ids)
+      .then(function (answer) {
+        var stop = (answer.safety && answer.safety.stop_session) ||
+          (answer.status && answer.status !== "running");
+        if (stop) {
+          // The server stopped the session with the report: nothing more is posted for it.
+          state.closed = true;
+          state.stoppedBySymptom = true;
+          state.pausedForReport = false;
+          endRun();
+          stopLive(); // after the server's answer: the session is closed already
+          if (strap) strap.link(null).catch(function () {});
+          showAdvice(answer.safety);
+          showSummary(answer.status || "stopped", true);
+        } else {
+          closeSymptomForm();
+          showAdvice(answer.safety);
+        }
+      })
+      .catch(showError)
+      .then(function () { $("symptom-send").disabled = false; });
   }
 
   function start() {
     $("player-start").disabled = true;
     $("player-error").hidden = true;
-    api("/api/sessions", { exercise_id: root.getAttribute("data-exercise"), params: planned })
-      .then(function (session) {
-        state.session = session;
-        $("player-rating-cancel").hidden = false;
-        return askRating(S.before_q);
-      })
-      .then(function (calm) {
-        state.before = calm;
-        if (calm !== null) {
-          return api("/api/sessions/" + state.session.id + "/ratings", {
-            moment: "before",
-            calm: calm,
+    $("player-summary").hidden = true;
+    hideAdvice();
+    // No parameters: the server runs today's plan dose at the person's pace, and answers with
+    // both (session.params, session.pace; each step carries its own pacer pattern).
+    api("/api/sessions", { exercise_id: root.getAttribute("data-exercise") })
+      .then(
+        function (session) {
+          state.session = session;
+          // A strap connected in this browser records this session from now on.
+          if (strap) strap.link(session.id).catch(function () {});
+          state.closed = false;
+          state.stoppedBySymptom = false;
+          state.index = -1;
+          state.completed = 0;
+          state.activeTotalS = 0;
+          state.before = null;
+          state.after = null;
+          $("player-rating-cancel").hidden = false;
+          return askRating(S.before_q).then(function (calm) {
+            state.before = calm;
+            if (calm !== null && !state.cancelled) {
+              return api("/api/sessions/" + state.session.id + "/ratings", {
+                moment: "before",
+                calm: calm,
+              }).then(run);
+            }
+            return run();
           });
+        },
+        function (error) {
+          $("player-start").disabled = false;
+          if (error.status === 409) {
+            showRefusal(error);
+            return;
+          }
+          throw error;
         }
-        return null;
-      })
-      .then(function () {
-        $("player-rating-cancel").hidden = true;
-        if (state.cancelled) return;
-        $("player-start").hidden = true;
-        $("player-run").hidden = false;
-        $("player-run").scrollIntoView({ block: "start" });
-        if ($("player-heart").checked) startLive();
-        beginStep(0);
-        state.timer = window.setInterval(render, TICK_MS);
-        window.requestAnimationFrame(frame);
-      })
+      )
       .catch(function (error) {
         $("player-start").disabled = false;
         showError(error);
       });
+  }
+
+  function run() {
+    $("player-rating-cancel").hidden = true;
+    if (state.cancelled || !state.session) return;
+    $("player-start").hidden = true;
+    $("player-run").hidden = false;
+    if ($("player-symptom")) $("player-symptom").hidden = false;
+    $("player-run").scrollIntoView({ block: "start" });
+    if ($("player-heart").checked) startLive();
+    beginStep(0);
+    state.timer = window.setInterval(render, TICK_MS);
+    window.requestAnimationFrame(frame);
   }
 
   /* --- live heart data: server-sent events, drawn as an inline SVG line ---------------------- */
@@ -352,8 +613,15 @@
     showLive(true);
     if (strap) return; // the browser's strap feeds the display
     if (source || !window.EventSource) return;
-    source = new EventSource("/api/live/stream");
+    // With the session's id the server records the stream as the session's recording, and
+    // marks the session interrupted if the stream closes while the session still runs.
+    var url = "/api/live/stream";
+    if (state.session && !state.closed) {
+      url += "?session_id=" + encodeURIComponent(state.session.id);
+    }
+    source = new EventSource(url);
     source.addEventListener("beat", function (event) {
+      if (strap) return; // a strap connected later feeds the display
       showUpdate(JSON.parse(event.data));
     });
     source.addEventListener("end", stopLive);
@@ -366,9 +634,14 @@
 
   function stopLive() {
     if (source) {
-      source.close(); // the server notices and finishes its "web" recording
+      source.close(); // the server notices and finishes its recording
       source = null;
     }
+  }
+
+  /* Is a session running on this page (its stream must stay open until /finish answers)? */
+  function running() {
+    return !!state.session && !state.closed;
   }
 
   /* --- a strap connected in this browser (Web Bluetooth, strap.js) --------------------------- */
@@ -381,10 +654,13 @@
 
   function connectStrap() {
     $("strap-connect").disabled = true;
-    stopLive(); // the strap replaces the server's sensor from now on
+    // The strap replaces the server's sensor on the display from now on. A running session's
+    // stream stays open until its finish (closing it would mark the session interrupted).
+    if (!running()) stopLive();
     window.VagusStrap.connect({
       csrf: csrf,
       lang: lang,
+      sessionId: state.session && !state.closed ? state.session.id : null,
       onUpdate: function (d) {
         if ($("player-heart").checked || state.session) showUpdate(d);
       },
@@ -410,11 +686,13 @@
     $("player-rating").hidden = true;
     $("player-rating-cancel").hidden = true;
     api("/api/sessions/" + state.session.id + "/finish", { status: "aborted" })
-      .then(function () {
-        state.session = null;
-        state.cancelled = false;
-        $("player-start").disabled = false;
-        $("player-start").focus();
+      .then(function (answer) {
+        if (answer.status === null) {
+          resetToStart(); // the server removed it: it had not begun
+        } else {
+          state.closed = true;
+          showSummary(answer.status);
+        }
       })
       .catch(showError);
   });
@@ -424,16 +702,26 @@
   $("player-skip").addEventListener("click", function () { next("skipped"); });
   $("player-continue").addEventListener("click", function () { next("completed"); });
   $("player-stop").addEventListener("click", function () {
-    if (!state.session || state.ending) return;
+    if (!running() || state.ending) return;
     endStep("aborted").then(function () {
-      state.index = state.session.steps.length; // stops the frame loop and the step logic
+      if (state.closed) return; // a warning sign stopped it meanwhile
       finish("stopped");
     });
   });
+  if ($("player-symptom") && $("symptom-form")) {
+    $("player-symptom").addEventListener("click", openSymptomForm);
+    $("symptom-form").addEventListener("submit", sendSymptoms);
+    $("symptom-cancel").addEventListener("click", closeSymptomForm);
+    $("symptom-form").addEventListener("keydown", function (event) {
+      if (event.key === "Escape") closeSymptomForm(); // back to the exercise, as Cancel
+    });
+  }
   $("player-heart").addEventListener("change", function (event) {
-    if (event.target.checked && state.session) startLive();
+    if (event.target.checked && running()) startLive();
     if (!event.target.checked) {
-      stopLive();
+      // A running session's stream stays open (it is the session's recording, and closing
+      // it would mark the session interrupted); only the numbers are hidden.
+      if (!running()) stopLive();
       showLive(false);
     }
   });

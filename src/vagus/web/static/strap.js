@@ -307,7 +307,17 @@
     var stopPromise = null;
     var reconnecting = false;
     var endReason = null; /* why the strap went away, for the final "disconnected" */
-    var controller = { recordingId: null, batteryPercent: null, name: null, stop: stop };
+    /* The guided session the beats belong to (its recording is linked to it), or null: a
+       standalone measurement. */
+    var sessionId = opts.sessionId === undefined ? null : opts.sessionId;
+    var switching = false; /* between finishing one recording and opening the next */
+    var controller = {
+      recordingId: null, batteryPercent: null, name: null, stop: stop, link: link,
+    };
+
+    function openBody() {
+      return { name: name.slice(0, 100), session_id: sessionId };
+    }
 
     function base() {
       return "/api/live/browser/" + controller.recordingId;
@@ -385,7 +395,7 @@
     /* The recording was finished on the server (no post for 10 minutes, say after the laptop
        slept): the beats still queued start a new one. */
     function reopen() {
-      return postJson("/api/live/browser", { name: name }, opts).then(function (data) {
+      return postJson("/api/live/browser", openBody(), opts).then(function (data) {
         controller.recordingId = data.recording_id;
         stored = 0;
         if (queue.length) {
@@ -396,7 +406,8 @@
     }
 
     function tick() {
-      if (stopping || inFlight || !queue.length || performance.now() < nextPostAtMs) return;
+      if (stopping || switching || inFlight || !queue.length) return;
+      if (performance.now() < nextPostAtMs) return;
       postOnce().then(function () {
         if (queue.length >= MAX_BEATS_PER_POST) tick(); /* catching up after a throttled tab */
       }, function (error) {
@@ -517,6 +528,35 @@
       });
     }
 
+    /* From now on the beats belong to a session (its id) or to none (null): the beats queued
+       so far go to the current recording, which is finished (the server keeps or discards it),
+       and a new one is opened, linked to the session. */
+    function link(id) {
+      var next = id === undefined ? null : id;
+      if (next === sessionId || stopping) return Promise.resolve(controller);
+      sessionId = next;
+      if (controller.recordingId === null) return Promise.resolve(controller);
+      return flush(0)
+        .then(function () {
+          switching = true;
+          return postJson(base() + "/finish", {}, opts).catch(function (error) {
+            if (error.status === 404) return null; /* finished by the server already */
+            throw error;
+          });
+        })
+        .then(function () { return postJson("/api/live/browser", openBody(), opts); })
+        .then(function (data) {
+          controller.recordingId = data.recording_id;
+          stored = 0;
+          switching = false;
+          return controller;
+        }, function (error) {
+          switching = false;
+          status("error", messageOf(error));
+          throw error;
+        });
+    }
+
     function stop() {
       if (stopPromise) return stopPromise;
       stopping = true;
@@ -556,7 +596,7 @@
       })
       .then(readBattery)
       .then(function () {
-        return postJson("/api/live/browser", { name: name.slice(0, 100) }, opts);
+        return postJson("/api/live/browser", openBody(), opts);
       })
       .then(function (data) {
         controller.recordingId = data.recording_id;
