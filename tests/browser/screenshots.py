@@ -99,12 +99,14 @@ def seed_demo_history(home: Path, days: int = DEMO_DAYS) -> int:
 
     Returns the id of the newest measurement (for the measurement page's picture).
     """
-    import dataclasses
+    import operator
     from datetime import UTC, datetime, timedelta
+    from functools import partial
 
     import numpy as np
 
     from vagus.app import build_app, example_rr_path
+    from vagus.app.models import CheckinIn
     from vagus.hrv import analyze, read_rr
 
     rr = read_rr(example_rr_path())
@@ -121,16 +123,18 @@ def seed_demo_history(home: Path, days: int = DEMO_DAYS) -> int:
             app.journal.finish_recording(rid, analysis=report.to_dict())
             newest = rid
             ease = day * 4 // days  # 0..3 over the fortnight
-            dated = dataclasses.replace(app, now=lambda at=at: at + timedelta(minutes=5))
-            dated.checkin(
-                {
-                    "sleep": 4 + ease,
-                    "headache": max(0, 4 - ease - day % 2),
-                    "digestion": 5 - ease,
-                    "anxiety": 6 - ease - day % 2,
-                    "pain": 5 - ease,
-                    "fatigue": 6 - ease,
-                }
+            app.now = partial(operator.add, at, timedelta(minutes=5))  # the check-in's time
+            app.checkins.add(
+                CheckinIn(
+                    sleep=4 + ease,
+                    headache=max(0, 4 - ease - day % 2),
+                    digestion=5 - ease,
+                    anxiety=6 - ease - day % 2,
+                    pain=5 - ease,
+                    fatigue=6 - ease,
+                    note="",
+                ),
+                "en",
             )
     finally:
         app.close()

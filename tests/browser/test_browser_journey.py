@@ -2,8 +2,9 @@
 
 Screening (no to everything), today's plan, a real two-minute breathing session (the plan's
 first dose) in the player with live heart data from the replay sensor over server-sent events,
-the after-rating, a check-in, and both found in History (rows and the symptom chart), on the
-page and in the journal (``/api/history``).
+the stop-rule question ("None of these"), the after-rating, a check-in, and both found in
+History (rows and the symptom chart), on the page and in the journal (``/api/history``): the
+session completed, its live recording linked to it.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import re
 from typing import TYPE_CHECKING
 
 import pytest
-from browser_harness import Server, answer_screening_no, fill_checkin, history
+from browser_harness import Server, answer_screening_no, fetch_json, fill_checkin, history
 
 from vagus.program import load_catalog
 from vagus.web._i18n import tr
@@ -81,6 +82,24 @@ def _wait_for_new_heart_rate(page: Page, before: str) -> str:
     return shown.inner_text().strip()
 
 
+def _answer_stop_rule_none(page: Page, server: Server, lang: Lang) -> None:
+    """The stop-rule question after the timed steps: its checkboxes are this exercise's stop-rule
+    signs with their labels in ``lang``; "None of these" moves on."""
+    form = page.locator("#stoprule-form")
+    expect(form).to_be_visible()
+    safety = fetch_json(f"{server.url}/api/safety?lang={lang}")
+    labels = {s["id"]: s["label"] for s in safety["symptoms"]}
+    signs = safety["stop_rules"][EXERCISE_ID]
+    boxes = form.locator('input[name="stop-symptom"]')
+    expect(boxes).to_have_count(len(signs))
+    for sign in signs:
+        expect(form.get_by_label(labels[sign], exact=True)).to_be_visible()
+    expect(page.locator("#stoprule-none")).to_have_text(tr("player.stoprule_none", lang))
+    page.click("#stoprule-none")
+    expect(form).to_be_hidden()
+    expect(page.locator("#player-advice")).to_be_hidden()
+
+
 @pytest.mark.parametrize("lang", ["en", "nb"])
 def test_first_visit_to_recorded_session(page: Page, server: Server, lang: Lang) -> None:
     other: Lang = "nb" if lang == "en" else "en"
@@ -145,6 +164,9 @@ def test_first_visit_to_recorded_session(page: Page, server: Server, lang: Lang)
     )
     page.click("#player-continue")
 
+    # The stop-rule question: this exercise's signs, in the page's language; none came.
+    _answer_stop_rule_none(page, server, lang)
+
     # After-rating, then the summary.
     page.locator("#player-rating").wait_for(state="visible")
     assert page.inner_text("#player-rating-q") == tr("player.after_q", lang)
@@ -160,8 +182,9 @@ def test_first_visit_to_recorded_session(page: Page, server: Server, lang: Lang)
     page.goto(f"{server.url}/checkin")
     assert page.inner_text("h1") == tr("checkin.title", lang)
     fill_checkin(page, CHECKIN_VALUES)
-    assert page.url.endswith("/checkin?saved=1")
-    assert page.locator("p.ok").inner_text() == tr("cli.checkin_saved", lang)
+    expect(page.locator("p.ok")).to_have_text(tr("cli.checkin_saved", lang))
+    # No warning sign ticked: no advice.
+    expect(page.locator("#checkin-advice")).to_have_count(0)
     assert page.locator("p.ok").inner_text() == literal["checkin_saved"]
 
     # History shows both, in the language chosen.
@@ -186,16 +209,22 @@ def test_first_visit_to_recorded_session(page: Page, server: Server, lang: Lang)
     assert len(sessions) == 1
     assert sessions[0]["exercise_id"] == EXERCISE_ID
     assert sessions[0]["status"] == "completed"
-    assert sessions[0]["params"] == {"minutes": PLANNED_MINUTES}
+    # Today's dose, at the pace the server chose (the player sends no parameters of its own).
+    assert sessions[0]["params"]["minutes"] == PLANNED_MINUTES
     assert [s["outcome"] for s in sessions[0]["steps"]] == ["completed"] * 3
     breathe = sessions[0]["steps"][1]
     assert breathe["step_id"] == "breathe"
     # The step ran its full 120 s of active time (to the browser clock's millisecond rounding).
     assert breathe["active_s"] == pytest.approx(PLANNED_MINUTES * 60, abs=1.0)
-    # The live stream's recording was finished with its analysis when the player closed the
-    # stream (the server notices the disconnect; real uvicorn, real EventSource).
-    live = [e for e in entries if e["type"] == "measurement" and "web" in e["tags"]]
-    assert len(live) == 1
+    # The live stream's recording is the session's (linked to it, not a measurement of its
+    # own), finished with its analysis when the player closed the stream after /finish had
+    # answered (the server notices the disconnect; real uvicorn, real EventSource).
+    recordings = [e for e in entries if e["type"] == "measurement"]
+    live = [e for e in recordings if e["session_id"] == sessions[0]["id"]]
+    assert len(live) == 1, recordings
+    assert len(recordings) == 1, recordings
+    assert "session" in live[0]["tags"]
+    assert "morning" not in live[0]["tags"]
     assert live[0]["ended_at"] is not None
     assert live[0]["n_beats"] >= MIN_LIVE_BEATS
     assert live[0]["analysis"]["indices"]["mean_hr"] is not None

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import pytest
-from browser_harness import Server, history
+from browser_harness import Server, history, screen_all_no
 
 from vagus.web._i18n import tr
 
@@ -42,6 +42,7 @@ def _tab_to(page: Page, element_id: str) -> None:
 
 
 def test_a_session_by_keyboard_alone(page: Page, server: Server) -> None:
+    screen_all_no(page, server)  # before the health questions every exercise is refused
     page.goto(f"{server.url}/exercises/humming?lang=en")
 
     # The first Tab reaches the skip link, shown with a visible outline.

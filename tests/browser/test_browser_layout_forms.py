@@ -7,7 +7,7 @@ import re
 from typing import TYPE_CHECKING
 
 import pytest
-from browser_harness import PHONE, Server, fill_checkin, history
+from browser_harness import PHONE, Server, fill_checkin, history, screen_all_no
 
 from vagus.web._i18n import tr
 
@@ -39,6 +39,7 @@ def _scroll_width(page: Page) -> int:
 
 def test_phone_viewport_has_no_sideways_scroll(page: Page, server: Server) -> None:
     page.set_viewport_size(PHONE)
+    screen_all_no(page, server)  # before the health questions every exercise is refused
     page.goto(f"{server.url}/?lang=en")
     assert _scroll_width(page) <= PHONE_WIDTH_PX
 

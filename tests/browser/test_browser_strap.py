@@ -37,6 +37,12 @@ WAIT_S = 20.0
 #: What the fake strap calls itself, and the battery level it reports (percent).
 STRAP_NAME = "Fake H10 0A1B2C3D"
 BATTERY_PERCENT = 87
+#: Beats of 1 s (1024/1024 s) that carry a recording past the shortest measurement the app
+#: keeps (vagus.app.live.MIN_MEASUREMENT_S, 60 s): a strap recording outside a session is a
+#: measurement, and a shorter one is discarded when it finishes.
+FILL_RAW = [1024] * 61
+#: RR intervals per notification when sending FILL_RAW (a Polar H10 sends up to a few).
+RR_PER_PACKET = 8
 
 FAKE_BLUETOOTH = """
 (() => {
@@ -167,6 +173,14 @@ def wait_for(page: Page, expression: str, done: Callable[[Any], bool], what: str
 
 def rr_packet(rr_raw: list[int], *, contact: bool = True, hr: int = 70) -> list[int]:
     return encode(hr, rr_raw=rr_raw, contact_bits=3 if contact else 2)
+
+
+def emit_all(page: Page, rr_raw: list[int]) -> None:
+    """Send these RR intervals from the fake strap, a few per notification."""
+    for i in range(0, len(rr_raw), RR_PER_PACKET):
+        page.evaluate(
+            "(bytes) => window.__fakeStrap.emit(bytes)", rr_packet(rr_raw[i : i + RR_PER_PACKET])
+        )
 
 
 def test_parse_heart_rate_matches_the_python_parser(js_page: Page, shared_server: Server) -> None:
@@ -346,26 +360,33 @@ def test_fake_strap_beats_reach_the_journal(page: Page, server: Server) -> None:
     )
     page.evaluate(emit, rr_packet(raw[7:8]))
     wait_for(page, "() => window.__updates.length", lambda n: n == 8, "after the reconnect")
+    # A minute more, so the measurement is long enough to keep.
+    emit_all(page, FILL_RAW)
+    sent_raw = raw + FILL_RAW
+    wait_for(page, "() => window.__updates.length", lambda n: n == len(sent_raw), "a minute more")
 
     summary = page.evaluate("() => window.__strapCtl.stop()")
     assert summary["recording_id"] == recording_id
-    assert summary["n_beats"] == len(raw)
+    assert summary["n_beats"] == len(sent_raw)
+    assert not summary.get("discarded")
     assert page.evaluate("() => window.__fakeStrap.notifying") is False
     statuses = [key for key, _ in page.evaluate("() => window.__statuses")]
     assert "reconnecting" in statuses
     assert statuses[-1] == "disconnected"
 
-    # The journal holds every beat once, in order, exactly as the strap sent it.
-    rr_ms = [value * 1000 / 1024 for value in raw]
+    # The journal holds every beat once, in order, exactly as the strap sent it: a measurement
+    # the person started (no session), so not tagged as the web player's live stream.
+    rr_ms = [value * 1000 / 1024 for value in sent_raw]
     stored = fetch_json(f"{server.url}/api/measurements/{recording_id}")
     assert stored["rr_ms"] == rr_ms
     assert stored["source"] == f"{STRAP_NAME} (browser)"
-    assert {LIVE_TAG, BROWSER_TAG} <= set(stored["tags"])
+    assert BROWSER_TAG in stored["tags"]
+    assert LIVE_TAG not in stored["tags"]
     assert stored["ended_at"] is not None
 
     # onUpdate got the server's events, the same fields as the server-sent "beat" events.
     updates = page.evaluate("() => window.__updates")
-    assert [u["n_beats"] for u in updates] == list(range(1, len(raw) + 1))
+    assert [u["n_beats"] for u in updates] == list(range(1, len(sent_raw) + 1))
     for update in updates:
         assert tuple(update) == EVENT_FIELDS
     assert updates[0]["heart_rate_bpm"] == pytest.approx(60000 / rr_ms[0])
@@ -374,7 +395,7 @@ def test_fake_strap_beats_reach_the_journal(page: Page, server: Server) -> None:
     # On the wire: each post continues where the acknowledged ones ended (seq), the repeat
     # after the lost answer carries the same seq, and the gaps are marked.
     sent = [(post["seq"], [b["rr_ms"] for b in post["beats"]]) for post in posts]
-    assert sent[-1][0] + len(sent[-1][1]) == len(raw)
+    assert sent[-1][0] + len(sent[-1][1]) == len(sent_raw)
     seqs = [seq for seq, _ in sent]
     assert seqs == sorted(seqs)
     assert len(seqs) == len(set(seqs)) + 1  # exactly one repeat: the lost answer's
@@ -382,8 +403,8 @@ def test_fake_strap_beats_reach_the_journal(page: Page, server: Server) -> None:
     for post in posts:
         for index, beat in enumerate(post["beats"]):
             flags[post["seq"] + index] = beat["gap_before"]
-    assert [flags[i] for i in range(len(raw))] == [
-        False, False, False, False, False, True, True, True,
+    assert [flags[i] for i in range(len(sent_raw))] == [
+        False, False, False, False, False, True, True, True, *[False] * len(FILL_RAW),
     ]  # fmt: skip
     beats_seen = page.evaluate("() => window.__beats")
     assert [b["rr_ms"] for b in beats_seen] == [*rr_ms[:6], 154 * 1000 / 1024, *rr_ms[6:]]
@@ -396,8 +417,10 @@ def test_a_recording_finished_by_the_server_continues_in_a_new_one(
     load_strap_js(page, server)
     first = page.evaluate(CONNECT)["recordingId"]
     emit = "(bytes) => window.__fakeStrap.emit(bytes)"
-    page.evaluate(emit, rr_packet([1000, 1010]))
-    wait_for(page, "() => window.__updates.length", lambda n: n == 2, "first updates")
+    # A minute of beats: long enough for the app to keep it as a measurement.
+    emit_all(page, FILL_RAW)
+    n_first = len(FILL_RAW)
+    wait_for(page, "() => window.__updates.length", lambda n: n == n_first, "first updates")
     # The server finishes it (as it does after 10 minutes without a post).
     finished = page.evaluate(
         """async (id) => {
@@ -413,10 +436,12 @@ def test_a_recording_finished_by_the_server_continues_in_a_new_one(
     second = wait_for(
         page, "() => window.__strapCtl.recordingId", lambda rid: rid != first, "a new recording"
     )
-    wait_for(page, "() => window.__updates.length", lambda n: n == 3, "the beat after")
-    page.evaluate("() => window.__strapCtl.stop()")
+    wait_for(page, "() => window.__updates.length", lambda n: n == n_first + 1, "the beat after")
+    summary = page.evaluate("() => window.__strapCtl.stop()")
     assert fetch_json(f"{server.url}/api/measurements/{first}")["rr_ms"] == [
-        1000 * 1000 / 1024,
-        1010 * 1000 / 1024,
+        value * 1000 / 1024 for value in FILL_RAW
     ]
-    assert fetch_json(f"{server.url}/api/measurements/{second}")["rr_ms"] == [1020 * 1000 / 1024]
+    # The one beat after is a measurement of a second: too short to keep, so discarded.
+    assert summary["recording_id"] == second
+    assert summary["n_beats"] == 1
+    assert summary["discarded"] is True
