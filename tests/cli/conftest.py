@@ -1,13 +1,53 @@
-"""App/CLI fixtures: each test gets its own home and journal, on SQLite and on PostgreSQL."""
+"""App/CLI fixtures: each test gets its own home and journal, on SQLite and on PostgreSQL, and
+a wall clock fixed at 07:30 local time, so no test depends on the hour (or the day) it runs."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from pg_helpers import postgres_problem, postgres_schema
+from vagus.app import build_app
+from vagus.cli import _base
+
+#: The local time the CLI's clock starts at: a morning, so a test shows that a rest around a
+#: session is not tagged "morning" even when it is one (issue 10).
+LOCAL_START = datetime(2026, 3, 2, 7, 30)
+
+
+class FakeNow:
+    """A wall clock the test moves by hand (timezone-aware UTC, as the app's clock)."""
+
+    def __init__(self, at: datetime) -> None:
+        self.at = at
+
+    def __call__(self) -> datetime:
+        return self.at
+
+    def advance(self, seconds: float) -> None:
+        self.at += timedelta(seconds=seconds)
+
+    def set_local(self, local: datetime) -> None:
+        """Move to a naive local time (this machine's time zone)."""
+        self.at = local.astimezone().astimezone(UTC)
+
+
+@pytest.fixture
+def now() -> FakeNow:
+    clock = FakeNow(LOCAL_START.astimezone(UTC))
+    clock.set_local(LOCAL_START)
+    return clock
+
+
+@pytest.fixture(autouse=True)
+def _cli_clock(monkeypatch: pytest.MonkeyPatch, now: FakeNow) -> None:
+    """Every command a test runs in-process builds its app on the test's clock."""
+    monkeypatch.setattr(_base, "build_app", functools.partial(build_app, now=now))
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -22,3 +62,11 @@ def vagus_env(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[s
         pytest.skip(problem)
     with postgres_schema() as url:
         yield env | {"VAGUS_DATABASE_URL": url}
+
+
+@pytest.fixture
+def screened_env(vagus_env: dict[str, str]) -> dict[str, str]:
+    """A journal whose person answered "no" to every health question."""
+    result = CliRunner().invoke(_base.app, ["screen", "--none"], env=vagus_env)
+    assert result.exit_code == 0, result.output
+    return vagus_env

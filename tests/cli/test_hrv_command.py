@@ -127,3 +127,16 @@ def test_docs_indices_is_generated_from_the_registry() -> None:
     assert docs.read_text(encoding="utf-8") == result.stdout, (
         "docs/indices.md is out of date: run `vagus indices --markdown > docs/indices.md`"
     )
+
+
+def test_indices_speak_norwegian() -> None:
+    wide = {"COLUMNS": "200"}
+    result = runner.invoke(app, ["indices", "--lang", "nb"], env=wide)
+    assert result.exit_code == 0, result.output
+    for text in ("HRV-indekser", "Navn", "Enhet", "Betydning", "Tidsdomenet", "slag og 60 s"):
+        assert text in result.stdout, text
+    for english in ("HRV indices", "Meaning", "Time domain", "beats"):
+        assert english not in result.stdout, english
+    markdown = runner.invoke(app, ["indices", "--markdown", "--lang", "nb"]).stdout
+    assert "## Frekvensdomenet" in markdown
+    assert "287,9 s" in markdown  # a decimal comma in Norwegian

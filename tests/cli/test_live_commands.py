@@ -1,5 +1,8 @@
 """Live measurement without hardware: the replay and simulated sensors, from the command line,
-on SQLite and PostgreSQL; a SIGKILL during a replay keeps every beat received."""
+on SQLite and PostgreSQL; a SIGKILL during a replay keeps every beat received. The app decides
+what is stored (issue 10): a measurement shorter than a minute is not kept, the rests around a
+session are linked to it and never tagged "morning", the resonance assessment refuses the
+replay sensor and keeps nothing from the simulator."""
 
 from __future__ import annotations
 
@@ -9,8 +12,9 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 from typer.testing import CliRunner, Result
@@ -22,15 +26,34 @@ from vagus.hrv import NAMES, read_rr
 runner = CliRunner()
 
 
+class Clock(Protocol):
+    """The conftest's ``now`` fixture: the wall clock every command runs on."""
+
+    def set_local(self, local: datetime) -> None: ...
+
+
 def run(env: dict[str, str], *args: str) -> Result:
     return runner.invoke(app, list(args), env=env)
 
 
-def measurements(env: dict[str, str]) -> list[dict[str, Any]]:
-    result = run(env, "history", "--json", "--type", "measurement")
+def entries(env: dict[str, str], kind: str) -> list[dict[str, Any]]:
+    result = run(env, "history", "--json", "--type", kind)
     assert result.exit_code == 0, result.output
-    entries: list[dict[str, Any]] = json.loads(result.stdout)
-    return entries
+    found: list[dict[str, Any]] = json.loads(result.stdout)
+    return found
+
+
+def measurements(env: dict[str, str]) -> list[dict[str, Any]]:
+    return entries(env, "measurement")
+
+
+def stored_rr(env: dict[str, str], recording_id: int) -> list[float]:
+    app_ = build_app(env=env)
+    try:
+        rr: list[float] = app_.measurements.get(recording_id, "en")["rr_ms"]
+    finally:
+        app_.close()
+    return rr
 
 
 def test_measure_replay_json_matches_hrv_shape(vagus_env: dict[str, str]) -> None:
@@ -45,44 +68,105 @@ def test_measure_replay_json_matches_hrv_shape(vagus_env: dict[str, str]) -> Non
     assert data["duration_s"] >= 60
     stored = measurements(vagus_env)
     assert stored[0]["n_beats"] == data["n_beats"]
-    app_ = build_app(env=vagus_env)
-    try:
-        rr = app_.journal.recording_rr(stored[0]["id"])
-    finally:
-        app_.close()
+    assert stored[0]["session_id"] is None
+    rr = stored_rr(vagus_env, stored[0]["id"])
     np.testing.assert_allclose(rr, expected[: len(rr)], rtol=0, atol=1e-9)
 
 
-def test_do_with_a_sensor_records_rest_session_rest(vagus_env: dict[str, str]) -> None:
+def test_a_standalone_measurement_is_morning_only_before_ten(
+    vagus_env: dict[str, str], now: Clock
+) -> None:
+    # The clock is injected: 07:30 and 14:00 local time, whenever the test runs.
+    assert run(vagus_env, "measure", "--minutes", "1", "--speed", "120").exit_code == 0
+    now.set_local(datetime(2026, 3, 2, 14, 0))
+    done = run(vagus_env, "measure", "--minutes", "1", "--speed", "120", "--tag", "morning")
+    assert done.exit_code == 0, done.output
+    # Newest first: the afternoon one is not "morning", even when asked (the app decides).
+    assert [m["tags"] for m in measurements(vagus_env)] == [[], ["morning"]]
+
+
+def test_do_with_a_sensor_records_rest_session_rest(screened_env: dict[str, str]) -> None:
+    # 07:30 local on the injected clock: a morning, and still the rests are not "morning".
     result = run(
-        vagus_env, "do", "breathing", "--minutes", "2", "--speed", "60", "--sensor", "simulated"
+        screened_env, "do", "breathing", "--minutes", "2", "--speed", "60", "--sensor", "simulated"
     )
     assert result.exit_code == 0, result.output
-    tags = [entry["tags"] for entry in measurements(vagus_env)]
+    session = entries(screened_env, "session")[0]
+    found = measurements(screened_env)
+    tags = [entry["tags"] for entry in found]
     assert tags == [["rest-after"], ["session"], ["rest-before"]]  # newest first
-    assert all(entry["n_beats"] > 30 for entry in measurements(vagus_env))
+    assert all("morning" not in t for t in tags)
+    assert all(entry["session_id"] == session["id"] for entry in found)
+    assert sorted(session["recording_ids"]) == sorted(entry["id"] for entry in found)
+    assert all(entry["n_beats"] > 30 for entry in found)
 
 
-def test_resonance_with_the_simulator(vagus_env: dict[str, str]) -> None:
-    result = run(vagus_env, "resonance", "--sensor", "simulated", "--speed", "200", "--json")
+def test_measure_shorter_than_a_minute_is_refused(vagus_env: dict[str, str]) -> None:
+    result = run(vagus_env, "measure", "--minutes", "0.5")
+    assert result.exit_code == 2
+    assert "--minutes" in result.stderr
+    assert measurements(vagus_env) == []
+
+
+def test_a_measurement_cut_short_is_discarded(vagus_env: dict[str, str], tmp_path: Path) -> None:
+    # A replay of 40 beats (32 s) ends before the minute a measurement needs.
+    short = tmp_path / "short.txt"
+    short.write_text("".join("800\n" for _ in range(40)))
+    for lang, expected in (("en", "not saved"), ("nb", "ikke lagret")):
+        result = run(
+            vagus_env,
+            "measure",
+            "--minutes",
+            "1",
+            "--speed",
+            "100",
+            "--sensor",
+            f"replay:{short}",
+            "--lang",
+            lang,
+        )
+        assert result.exit_code == 2, result.output
+        assert expected in result.stderr
+    assert measurements(vagus_env) == []
+
+
+def test_resonance_refuses_the_replay_sensor(vagus_env: dict[str, str]) -> None:
+    result = run(vagus_env, "resonance", "--speed", "400")  # the default sensor: replay
+    assert result.exit_code == 2
+    assert "replay" in result.stderr
+    assert "Traceback" not in result.output
+    assert run(vagus_env, "history", "--json").stdout.strip() == "[]"  # nothing stored
+
+
+def test_resonance_with_the_simulator_is_a_demonstration(screened_env: dict[str, str]) -> None:
+    result = run(screened_env, "resonance", "--sensor", "simulated", "--speed", "400", "--json")
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert sorted(data["ranked_bpm"]) == [4.5, 5.0, 5.5, 6.0, 6.5]
     # The simulated baroreflex resonates at 0.1 Hz (6/min); its neighbours may tie with it.
     assert data["best_bpm"] in (5.5, 6.0, 6.5)
     assert data["candidate"] is True
-    done = run(vagus_env, "do", "breathing", "--minutes", "2", "--speed", "400")
+    assert data["stored"] is False
+    assert measurements(screened_env) == []  # its recording is not kept either
+    shown = run(screened_env, "resonance", "--sensor", "simulated", "--speed", "400")
+    assert shown.exit_code == 0, shown.output
+    assert "not saved" in shown.stdout
+    # Later sessions keep the default pace: the simulator's rate is nobody's.
+    done = run(screened_env, "do", "breathing", "--minutes", "2", "--speed", "400")
     assert done.exit_code == 0, done.output
-    history = json.loads(run(vagus_env, "history", "--json", "--type", "session").stdout)
-    params = history[0]["params"]
-    rate = 60.0 / (params["inhale_s"] + params["exhale_s"])
-    assert abs(rate - data["best_bpm"]) < 0.05  # later sessions pace at the candidate rate
+    params = entries(screened_env, "session")[0]["params"]
+    assert (params["inhale_s"], params["exhale_s"]) == (4.0, 8.0)
+    app_ = build_app(env=screened_env)
+    try:
+        assert app_.resonance.rate() is None
+    finally:
+        app_.close()
 
 
 def test_bad_sensor_is_a_user_error(vagus_env: dict[str, str]) -> None:
     result = run(vagus_env, "measure", "--sensor", "carrier-pigeon")
     assert result.exit_code == 2
-    assert "replay, replay:FILE, simulated or ble" in result.stderr
+    assert "replay, replay:FILE, simulated, ble or ble:ADDRESS" in result.stderr
     missing = run(vagus_env, "measure", "--sensor", "replay:/no/such/file.txt")
     assert missing.exit_code == 2
     assert "/no/such/file.txt" in missing.stderr
@@ -116,10 +200,6 @@ def test_sigkill_during_replay_keeps_every_beat(vagus_env: dict[str, str]) -> No
             child.kill()
     after = measurements(vagus_env)[0]
     assert after["n_beats"] >= 40  # nothing received and stored was lost
-    app_ = build_app(env=vagus_env)
-    try:
-        rr = app_.journal.recording_rr(after["id"])
-    finally:
-        app_.close()
+    rr = stored_rr(vagus_env, after["id"])
     expected = read_rr(example_rr_path())
     np.testing.assert_allclose(rr, expected[: len(rr)], rtol=0, atol=1e-9)

@@ -9,16 +9,19 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from typer.testing import CliRunner, Result
 
-from vagus.app import build_app
 from vagus.cli import app
+from vagus.config import load_settings
+from vagus.journal import Journal
 from vagus.program import EXERCISE_IDS
+from waiting import stop_child, wait_until
 
 runner = CliRunner()
 
@@ -126,6 +129,8 @@ def test_exercises_json(vagus_env: dict[str, str], lang: str) -> None:
 
 def test_bad_input_changes_nothing(vagus_env: dict[str, str], tmp_path: Path) -> None:
     assert run(vagus_env, "screen", "--none").exit_code == 0
+    # Today's plan is stored the first time it is looked at (a refused `do` looks at it too).
+    assert run(vagus_env, "plan", "--json").exit_code == 0
     before = history(vagus_env)
     cases = [
         (
@@ -203,9 +208,9 @@ def test_red_flags_in_a_checkin(vagus_env: dict[str, str]) -> None:
     assert "113" in result.stdout  # thunderclap headache: call 113 (SAFETY.md)
 
 
-def test_stop_rule_symptom_after_a_session(vagus_env: dict[str, str]) -> None:
+def test_stop_rule_symptom_after_a_session(screened_env: dict[str, str]) -> None:
     result = run(
-        vagus_env,
+        screened_env,
         "do",
         "breathing",
         "--minutes",
@@ -219,8 +224,9 @@ def test_stop_rule_symptom_after_a_session(vagus_env: dict[str, str]) -> None:
     )
     assert result.exit_code == 0, result.output
     assert "natural breathing" in result.stdout  # the slow-breathing stop rule's advice
-    session = next(e for e in history(vagus_env) if e["type"] == "session")
+    session = next(e for e in history(screened_env) if e["type"] == "session")
     assert session["feedback"][0]["symptoms"] == ["tingling"]
+    assert session["feedback"][0]["text"] == "tingly fingers"
 
 
 def test_gad7_scored_and_stored(vagus_env: dict[str, str]) -> None:
@@ -252,53 +258,67 @@ def test_export_forget_import_round_trip(vagus_env: dict[str, str], tmp_path: Pa
     assert a == b
 
 
-def test_sigkill_mid_session_keeps_completed_steps(vagus_env: dict[str, str]) -> None:
+#: ``vagus do`` in a child process on the test's fixed clock (argv[1], ISO), as the in-process
+#: commands run on it (conftest.py): nothing in the child depends on the day or the hour.
+DO_ON_A_FIXED_CLOCK = """
+import functools, sys
+from datetime import datetime
+
+from vagus.app import build_app
+from vagus.cli import _base, app
+
+at = datetime.fromisoformat(sys.argv[1])
+_base.build_app = functools.partial(build_app, now=lambda: at)
+app(sys.argv[2:], prog_name="vagus")
+"""
+
+
+def first_running_steps(journal: Journal) -> list[dict[str, Any]]:
+    """The steps of the running session, read from the journal itself: not through the app,
+    whose first use marks sessions of processes it does not see alive as interrupted."""
+    running = journal.running_sessions()
+    steps: list[dict[str, Any]] = journal.session(min(running))["steps"] if running else []
+    return steps
+
+
+def test_sigkill_mid_session_keeps_completed_steps(
+    vagus_env: dict[str, str], now: Callable[[], datetime]
+) -> None:
     """A crash (SIGKILL) mid-session: every completed step is there after a restart."""
-    env = os.environ | vagus_env
-    vagus = str(Path(sys.executable).with_name("vagus"))
-    child = subprocess.Popen(
-        [vagus, "do", "breathing", "--minutes", "5", "--speed", "10"],
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        steps: list[dict[str, Any]] = []
-        while time.monotonic() < deadline and not steps:
-            time.sleep(0.3)
-            sessions = [e for e in history(vagus_env) if e["type"] == "session"]
-            steps = sessions[0]["steps"] if sessions else []
-        assert steps, "the child never recorded its first step"
-        time.sleep(1.0)  # well inside the 30 s (at 10x) breathing step
-        assert child.poll() is None, child.stderr.read() if child.stderr else ""
-        child.send_signal(signal.SIGKILL)
-        child.wait(10)
-    finally:
-        if child.poll() is None:
-            child.kill()
-    app_ = build_app(env=vagus_env)
-    try:
-        session = next(e for e in app_.history(["session"]))
-        assert session["status"] == "interrupted"  # marked so when the journal reopens
-        assert [s["step_id"] for s in session["steps"]] == ["prepare"]
-        assert session["steps"][0]["outcome"] == "completed"
-    finally:
-        app_.close()
+    # Screened: the journal exists before the child opens it, and breathing is in the plan.
+    assert run(vagus_env, "screen", "--none").exit_code == 0
+    # Real time (no --speed): the breathing step lasts 5 minutes; the kill comes as soon as the
+    # untimed first step is in the journal.
+    do = ["do", "breathing", "--minutes", "5"]
+    # Opened once (it exists, migrated): each look is a read, never a write that might keep
+    # the child waiting for the database.
+    with Journal.open(load_settings(vagus_env).database_url) as journal:
+        child = subprocess.Popen(
+            [sys.executable, "-c", DO_ON_A_FIXED_CLOCK, now().isoformat(), *do],
+            env=os.environ | vagus_env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        try:
+            steps = wait_until(
+                lambda: first_running_steps(journal), what="the child's first step", child=child
+            )
+            assert [s["step_id"] for s in steps] == ["prepare"]
+            assert child.poll() is None, stop_child(child)
+            child.send_signal(signal.SIGKILL)
+            child.wait()
+        finally:
+            stop_child(child)
+    # Reopened (on the test's clock, as every in-process command): marked interrupted.
+    (session,) = [e for e in history(vagus_env) if e["type"] == "session"]
+    assert session["status"] == "interrupted"
+    assert [s["step_id"] for s in session["steps"]] == ["prepare"]
+    assert session["steps"][0]["outcome"] == "completed"
     if "VAGUS_DATABASE_URL" not in vagus_env:
         database = Path(vagus_env["VAGUS_HOME"]) / "journal.sqlite3"
         with sqlite3.connect(database) as connection:
             assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
-
-
-def test_a_hard_stop_is_refused_by_do(vagus_env: dict[str, str]) -> None:
-    # Cold urticaria: cold water is left out (the reaction can be anaphylaxis; SAFETY.md).
-    assert run(vagus_env, "screen", "--none", "--answer", "cold-urticaria=yes").exit_code == 0
-    result = run(vagus_env, "do", "cold-water")
-    assert result.exit_code == 2
-    assert "cold-water" in result.stderr
-    assert not [e for e in history(vagus_env) if e["type"] == "session"]
 
 
 def test_mecfs_screening_sets_the_plan_mode(vagus_env: dict[str, str]) -> None:
@@ -308,3 +328,115 @@ def test_mecfs_screening_sets_the_plan_mode(vagus_env: dict[str, str]) -> None:
     assert len(plan["items"]) == 1  # ME/CFS starts with one exercise (plan_rules.toml)
     assert run(vagus_env, "plan", "--mode", "standard").exit_code == 0
     assert json.loads(run(vagus_env, "plan", "--json").stdout)["mode"] == "standard"
+
+
+# --- issue 10: the rules of the app, met through the CLI ------------------------------------
+
+
+def excluded_reason(env: dict[str, str], exercise_id: str, key: str = "excluded") -> str:
+    plan = json.loads(run(env, "plan", "--json").stdout)
+    reason: str = next(i for i in plan[key] if i["exercise_id"] == exercise_id)["reason"]["en"]
+    return reason
+
+
+def test_do_cold_water_after_cold_urticaria_exits_2_with_the_reason(
+    vagus_env: dict[str, str],
+) -> None:
+    assert run(vagus_env, "screen", "--none", "--answer", "cold-urticaria=yes").exit_code == 0
+    reason = excluded_reason(vagus_env, "cold-water")
+    result = run(vagus_env, "do", "cold-water", "--cleared")  # clearance cannot lift a stop
+    assert result.exit_code == 2
+    stderr = " ".join(result.stderr.split())
+    assert reason in stderr  # the plan's reason, as /api/plan gives it
+    assert "(cold urticaria)" in stderr  # and the screening answer behind it
+    assert "Traceback" not in result.output
+    assert not [e for e in history(vagus_env) if e["type"] == "session"]
+
+
+def test_do_neck_needs_clearance_then_runs_with_cleared(vagus_env: dict[str, str]) -> None:
+    # Recent whiplash: neck exercises after the clinician's clearance (SAFETY.md).
+    assert run(vagus_env, "screen", "--none", "--answer", "whiplash=yes").exit_code == 0
+    reason = excluded_reason(vagus_env, "neck", "pending")
+    refused = run(vagus_env, "do", "neck", "--speed", "400")  # not a terminal: no question
+    assert refused.exit_code == 2
+    assert reason in " ".join(refused.stderr.split())
+    assert "--cleared" in refused.stderr
+    assert not [e for e in history(vagus_env) if e["type"] == "session"]
+    done = run(vagus_env, "do", "neck", "--cleared", "--speed", "400")
+    assert done.exit_code == 0, done.output
+    sessions = [e for e in history(vagus_env) if e["type"] == "session"]
+    assert [s["exercise_id"] for s in sessions] == ["neck"]
+    # The clearance is kept: the plan no longer waits for it, and the next run needs no flag.
+    plan = json.loads(run(vagus_env, "plan", "--json").stdout)
+    assert "neck" not in [i["exercise_id"] for i in plan["pending"]]
+    assert run(vagus_env, "do", "neck", "--speed", "400").exit_code == 0
+
+
+def test_do_runs_todays_plan_dose(screened_env: dict[str, str]) -> None:
+    plan = json.loads(run(screened_env, "plan", "--json").stdout)
+    dose = next(i for i in plan["items"] if i["exercise_id"] == "breathing")["dose"]
+    assert dose == 2  # a new plan starts small
+    result = run(screened_env, "do", "breathing", "--speed", "400")  # no --minutes
+    assert result.exit_code == 0, result.output
+    assert "2 min (today's plan)" in result.stdout
+    session = next(e for e in history(screened_env) if e["type"] == "session")
+    assert session["params"]["minutes"] == 2
+    chosen = run(screened_env, "do", "breathing", "--minutes", "3", "--speed", "400")
+    assert chosen.exit_code == 0, chosen.output
+    assert "3 min (your choice)" in chosen.stdout
+    session = next(e for e in history(screened_env) if e["type"] == "session")
+    assert session["params"]["minutes"] == 3
+
+
+def test_a_warning_sign_in_a_checkin_is_structured_and_shown_until_confirmed(
+    vagus_env: dict[str, str], tmp_path: Path
+) -> None:
+    values = ("--sleep", "5", "--headache", "1", "--digestion", "0", "--anxiety", "3")
+    values += ("--pain", "3", "--fatigue", "4", "--note", "odd morning")
+    result = run(vagus_env, "checkin", *values, "--symptom", "chest-pain")
+    assert result.exit_code == 0, result.output
+    assert "113" in result.stdout  # the advice, at once
+    checkin = next(e for e in history(vagus_env) if e["type"] == "checkin")
+    assert checkin["symptoms"] == ["chest-pain"]  # the structured field, not the note
+    assert checkin["note"] == "odd morning"
+    exported = tmp_path / "export.json"
+    assert run(vagus_env, "export", str(exported)).exit_code == 0
+    assert "chest-pain" in exported.read_text()
+    # Today's plan leads with the red flag and its advice until the person confirms help.
+    planned = run(vagus_env, "plan")
+    assert planned.exit_code == 0, planned.output
+    assert "113" in planned.stdout
+    assert "--confirm-help" in planned.stdout
+    confirmed = run(vagus_env, "checkin", "--confirm-help")
+    assert confirmed.exit_code == 0, confirmed.output
+    assert "handled" in confirmed.stdout
+    assert "--confirm-help" not in run(vagus_env, "plan").stdout
+
+
+def test_unknown_warning_sign_is_a_user_error(vagus_env: dict[str, str]) -> None:
+    values = ("--sleep", "5", "--headache", "1", "--digestion", "0", "--anxiety", "3")
+    values += ("--pain", "3", "--fatigue", "4")
+    result = run(vagus_env, "checkin", *values, "--symptom", "hiccups")
+    assert result.exit_code == 2
+    assert "symptoms" in result.stderr
+    assert history(vagus_env) == []
+    assert run(vagus_env, "screen", "--none").exit_code == 0
+    before = history(vagus_env)
+    refused = run(vagus_env, "do", "breathing", "--speed", "400", "--symptom", "hiccups")
+    assert refused.exit_code == 2  # refused before the session starts, not after it ran
+    assert "hiccups" in refused.stderr
+    assert history(vagus_env) == before
+
+
+def test_history_in_norwegian(screened_env: dict[str, str]) -> None:
+    assert run(screened_env, "do", "breathing", "--speed", "400").exit_code == 0
+    values = ("--sleep", "5", "--headache", "1", "--digestion", "0", "--anxiety", "3")
+    values += ("--pain", "3", "--fatigue", "4")
+    assert run(screened_env, "checkin", *values).exit_code == 0
+    wide = screened_env | {"COLUMNS": "200"}
+    shown = run(wide, "history", "--lang", "nb")
+    assert shown.exit_code == 0, shown.output
+    for text in ("Når", "Økt", "Innsjekk", "Helsespørsmål", "Magepust", "fullført", "søvn=5"):
+        assert text in shown.stdout, text
+    for english in ("when", "Session", "Check-in", "completed", "steps", "sleep="):
+        assert english not in shown.stdout, english

@@ -1,7 +1,9 @@
 """Shared pieces of the command line: the typer app, user errors, the app object, language.
 
-User errors (a file that is not RR data, a bad option, a rating of 11) print one message on
-stderr and exit with status 2, without a traceback, and change nothing stored.
+User errors (a file that is not RR data, a bad option, a rating of 11, an exercise the
+screening leaves out) print one message on stderr and exit with status 2, without a traceback,
+and change nothing stored. Only :class:`vagus.app.UserError` is a user error: anything else is
+a bug and shows its traceback.
 """
 
 from __future__ import annotations
@@ -9,15 +11,15 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated, NoReturn
+from typing import Annotated, NoReturn, TypeVar
 
 import click
 import typer
+from pydantic import BaseModel, ValidationError
 from rich.console import Console
 
 from vagus import __version__
-from vagus.app import App, build_app
-from vagus.config import SettingsError
+from vagus.app import App, UserError, build_app
 from vagus.program import Lang
 
 app = typer.Typer(
@@ -32,6 +34,7 @@ EXIT_USER_ERROR = 2
 LangOption = Annotated[
     str | None, typer.Option("--lang", help="Language: nb (Norwegian bokmål) or en.")
 ]
+Model = TypeVar("Model", bound=BaseModel)
 
 
 def fail(message: str) -> NoReturn:
@@ -42,19 +45,28 @@ def fail(message: str) -> NoReturn:
 
 @contextmanager
 def user_errors() -> Iterator[None]:
-    """Turn the core's ValueErrors (bad input, named field) into exit status 2."""
+    """Turn the app's user errors (bad input, named field) into exit status 2."""
     try:
         yield
-    except ValueError as error:
+    except UserError as error:
         fail(str(error))
+
+
+def parse(model: type[Model], **values: object) -> Model:
+    """Build one of the app's input models from options; a value it refuses is a user error
+    naming the field (the same validation the web's forms and JSON API get)."""
+    try:
+        return model.model_validate(values)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or model.__name__
+        fail(f"{where}: {first['msg']}, got {first['input']!r}")
 
 
 def open_app() -> App:
     """Build the app from settings (a bad setting is a user error); closed with the command."""
-    try:
+    with user_errors():
         app_ = build_app()
-    except SettingsError as error:
-        fail(str(error))
     context = click.get_current_context(silent=True)
     if context is not None:
         context.call_on_close(app_.close)
@@ -62,8 +74,10 @@ def open_app() -> App:
 
 
 def language(app_: App, lang: str | None) -> Lang:
+    """The one language resolution of both faces: ``--lang`` > saved preference > the
+    ``lang`` setting > the system locale."""
     with user_errors():
-        return app_.lang(lang)
+        return app_.prefs.lang(lang)
 
 
 def interactive() -> bool:

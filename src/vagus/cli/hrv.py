@@ -14,14 +14,40 @@ from rich.console import Console, Group
 from rich.table import Table
 
 from vagus.app import FORMATS, example_rr_path, write_beats_csv
-from vagus.cli._base import app, fail, open_app
-from vagus.hrv import DOMAINS, INDICES, Index, RrDataError, indices_of
+from vagus.cli._base import LangOption, app, fail, language, open_app, user_errors
+from vagus.hrv import DOMAINS, INDICES, Index, indices_of
+from vagus.program import Lang, format_number, t
 
 if TYPE_CHECKING:
     from vagus.hrv import HrvReport
 
 _EXPLAIN_MIN_WIDTH = 120
-_DOMAIN_TITLES = {"time": "Time domain", "frequency": "Frequency domain", "nonlinear": "Nonlinear"}
+
+
+def domain_title(domain: str, lang: Lang) -> str:
+    """ "Time domain", "Frequency domain", "Nonlinear" in ``lang``."""
+    return t(f"cli.domain_{domain}", lang)
+
+
+def minimum_text(index: Index, lang: Lang) -> str:
+    """The least data an index needs, in ``lang`` ("100 beats and 60 s").
+
+    >>> from vagus.hrv import INDICES
+    >>> [minimum_text(i, "nb") for i in INDICES if i.name == "vlf"]
+    ['3 slag og 287,9 s']
+    """
+    seconds = index.min_duration_s
+    fields = {
+        "beats": index.min_beats,
+        "seconds": format_number(seconds, lang, 0 if seconds == int(seconds) else 1),
+    }
+    if index.min_beats > 1 and seconds > 0:
+        return t("cli.needs_both", lang, **fields)
+    if index.min_beats > 1:
+        return t("cli.needs_beats", lang, **fields)
+    if seconds > 0:
+        return t("cli.needs_seconds", lang, **fields)
+    return t("cli.needs_one_beat", lang)
 
 
 class MethodOption(str, Enum):
@@ -70,7 +96,7 @@ def _render_report(console: Console, source: str, report: HrvReport) -> None:
     explain = console.width >= _EXPLAIN_MIN_WIDTH
     tables = []
     for domain in DOMAINS:
-        table = Table(title=_DOMAIN_TITLES[domain], title_justify="left", expand=False)
+        table = Table(title=domain_title(domain, "en"), title_justify="left", expand=False)
         table.add_column("Index")
         table.add_column("Value", justify="right")
         table.add_column("Unit")
@@ -125,8 +151,8 @@ def hrv(
         fail("give one RR file, or --example for the bundled recording")
     path = example_rr_path() if example else file
     assert path is not None
-    try:
-        report = open_app().analyze_file(
+    with user_errors():
+        report = open_app().measurements.analyze_file(
             path,
             method=method.value,
             correct=not no_correct,
@@ -135,8 +161,6 @@ def hrv(
             channel=channel,
             format=file_format,
         )
-    except RrDataError as error:
-        fail(str(error))
     if json_out:
         sys.stdout.write(json.dumps(report.to_dict(), allow_nan=False) + "\n")
         return
@@ -146,31 +170,42 @@ def hrv(
 @app.command("indices")
 def list_indices(
     json_out: Annotated[bool, typer.Option("--json", help="Print the registry as JSON.")] = False,
-    lang: Annotated[str, typer.Option(help="Language of the meanings: en or nb.")] = "en",
+    lang: LangOption = None,
     markdown: Annotated[
-        bool, typer.Option("--markdown", help="Print the table as Markdown (docs/indices.md).")
+        bool,
+        typer.Option(
+            "--markdown",
+            help="Print the table as Markdown (docs/indices.md; English unless --lang).",
+        ),
     ] = False,
 ) -> None:
     """List every HRV index: name, unit, domain, minimum data and meaning."""
-    if lang not in ("en", "nb"):
-        fail(f"--lang: expected en or nb, got {lang!r}")
+    # The Markdown is the docs page, so it is English unless asked otherwise, whatever the
+    # machine's locale; the rest speaks the person's language.
+    chosen: Lang = "en" if markdown and lang is None else language(open_app(), lang)
     if json_out:
-        sys.stdout.write(json.dumps([_index_dict(i, lang) for i in INDICES]) + "\n")
+        sys.stdout.write(
+            json.dumps([_index_dict(i, chosen) for i in INDICES], ensure_ascii=False) + "\n"
+        )
         return
     if markdown:
-        sys.stdout.write(_indices_markdown(lang))
+        sys.stdout.write(_indices_markdown(chosen))
         return
-    table = Table(title="HRV indices")
-    for name in ("Name", "Unit", "Domain", "Needs", "Meaning"):
-        table.add_column(name, overflow="fold")
+    table = Table(title=t("cli.indices_title", chosen))
+    for key in ("col_index", "col_unit", "col_domain", "col_needs", "col_meaning"):
+        table.add_column(t(f"cli.{key}", chosen), overflow="fold")
     for index in INDICES:
         table.add_row(
-            index.name, index.unit, index.domain, index.minimum_text(), index.meaning(lang)
+            index.name,
+            index.unit,
+            domain_title(index.domain, chosen),
+            minimum_text(index, chosen),
+            index.meaning(chosen),
         )
     Console().print(table)
 
 
-def _indices_markdown(lang: str) -> str:
+def _indices_markdown(lang: Lang) -> str:
     lines = [
         "# HRV indices",
         "",
@@ -183,21 +218,21 @@ def _indices_markdown(lang: str) -> str:
     ]
     for domain in DOMAINS:
         lines += [
-            f"## {_DOMAIN_TITLES[domain]}",
+            f"## {domain_title(domain, lang)}",
             "",
             "| name | unit | needs at least | meaning | reference |",
             "|---|---|---|---|---|",
         ]
         for index in indices_of(domain):
             lines.append(
-                f"| `{index.name}` | {index.unit or '-'} | {index.minimum_text()} "
+                f"| `{index.name}` | {index.unit or '-'} | {minimum_text(index, lang)} "
                 f"| {index.meaning(lang)} | {index.reference} |"
             )
         lines.append("")
     return "\n".join(lines)
 
 
-def _index_dict(index: Index, lang: str) -> dict[str, object]:
+def _index_dict(index: Index, lang: Lang) -> dict[str, object]:
     return {
         "name": index.name,
         "label": index.label,
@@ -217,10 +252,8 @@ def info(
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Say what a file holds: format, kind, duration, beats or samples, channels, warnings."""
-    try:
-        description = open_app().load_recording(file, channel=channel).describe()
-    except RrDataError as error:
-        fail(str(error))
+    with user_errors():
+        description = open_app().measurements.load_recording(file, channel=channel).describe()
     if json_out:
         sys.stdout.write(json.dumps(description, default=str) + "\n")
         return
@@ -245,13 +278,11 @@ def convert(
     column: Annotated[str | None, typer.Option(help="CSV column of the RR values.")] = None,
 ) -> None:
     """Write the beats of a recording as CSV (time_s, rr_ms), as found, without correction."""
-    try:
-        recording = open_app().load_recording(
+    with user_errors():
+        recording = open_app().measurements.load_recording(
             file, channel=channel, unit=unit.value if unit else None, column=column
         )
         rr, warnings = recording.beats()
-    except RrDataError as error:
-        fail(str(error))
     write_beats_csv(rr, output)
     console = Console(stderr=True)
     for warning in warnings:

@@ -16,7 +16,7 @@ import select
 import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import TYPE_CHECKING, Annotated, Any, Protocol, cast
 
 import typer
@@ -28,13 +28,22 @@ from rich.prompt import Prompt
 from rich.table import Table
 from rich.text import Text
 
-from vagus.app import BeatFeed, LiveRecording, SensorError, SessionRun
+from vagus.app import (
+    App,
+    BeatFeed,
+    LiveRecording,
+    RecordingKind,
+    RefusedError,
+    SensorError,
+    SessionRun,
+    check_symptoms,
+)
 from vagus.cli._base import LangOption, app, fail, interactive, language, open_app, user_errors
 from vagus.cli.live import run_recording
-from vagus.cli.program import _pick, show_safety
-from vagus.program import EXERCISE_IDS, Lang, Step, cue_text, load_catalog, t
+from vagus.cli.program import ask_yes_no, pick, player_signs, show_safety
+from vagus.program import EXERCISE_IDS, Lang, Step, cue_text, defaults, load_catalog, t
 from vagus.program.exercises import LogField
-from vagus.program.safety import assess, stop_symptoms
+from vagus.program.safety import stop_symptoms
 
 if TYPE_CHECKING:
     from vagus.hrv.streaming import Update
@@ -153,7 +162,7 @@ def ask_log(fields: tuple[LogField, ...], lang: Lang) -> dict[str, Any]:
         label = cue_text(log_field.label, lang)
         if log_field.type == "choice":
             options = [(c, cue_text(f"{log_field.label}.{c}", lang)) for c in log_field.choices]
-            picked = _pick(options, label)
+            picked = pick(options, label)
             values[log_field.id] = picked[0] if picked else None
         elif log_field.type == "scale":
             reply = Prompt.ask(f"{label} (0-10)", default="", show_default=False)
@@ -172,8 +181,13 @@ def play(
     sleep: Callable[[float], None] = time.sleep,
     ask: Callable[[tuple[LogField, ...], Lang], dict[str, Any]] | None = None,
     recording: LiveRecording | None = None,
+    report: Callable[[list[str]], None] | None = None,
 ) -> None:
-    """Run the session to its end (or until q), writing each step (and beat) as it ends."""
+    """Run the session to its end (or until q), writing each step (and beat) as it ends.
+
+    ``x`` asks which warning sign the person has (when someone can answer): the session ends
+    at once, what was done is written, and ``report`` hands the signs to the app, which
+    stores them and answers with its advice."""
     name = load_catalog().exercise(run.exercise_id).text("name", lang)
     labels = ", ".join(s.label.lower() for s in stop_symptoms(run.exercise_id, lang)[:5])
     stop_line = t("cli.stop_if", lang, symptoms=labels)
@@ -188,16 +202,16 @@ def play(
         while session.status in ("running", "paused"):
             key = keys.read()
             step: Step | None = session.state().step
-            if key == "x" and ask is not None:
-                # Report a symptom now: a stop rule or red flag ends the session at once.
+            if key == "x" and report is not None:
+                # Report a warning sign now: every one is a stop rule or a red flag, so the
+                # session ends at once, its steps are written, then the app gets the report.
                 live.stop()
-                options = [(s.id, s.label) for s in stop_symptoms(run.exercise_id, lang)]
-                reported = _pick(options, t("cli.symptoms_ask", lang))
-                live.start()
+                reported = pick(player_signs(run.exercise_id, lang), t("cli.symptoms_ask", lang))
                 if reported:
-                    run.reported.extend(reported)
-                    if assess(reported, run.exercise_id).stop_session:
-                        session.abort()
+                    session.abort()
+                    run.pump()
+                    report(reported)
+                live.start()
             elif key == "q":
                 session.abort()
             elif key == " ":
@@ -223,20 +237,98 @@ def play(
     run.pump()
 
 
+def _dose_line(run: SessionRun, explicit: set[str], lang: Lang) -> str:
+    """The dose the session runs, and where it comes from (your choice, today's plan, or
+    the exercise's own default)."""
+    name = load_catalog().exercise(run.exercise_id).text("name", lang)
+    param = "rounds" if "rounds" in defaults(run.exercise_id) else "minutes"
+    value = run.params.get(param, defaults(run.exercise_id).get(param))
+    unit = "cli.unit_rounds" if param == "rounds" else "cli.unit_min"
+    dose = t(unit, lang, n=f"{value:g}" if isinstance(value, float | int) else value)
+    if param in explicit:
+        source = "cli.dose_chosen"
+    elif param in run.gate.params:
+        source = "cli.dose_plan"
+    else:
+        source = "cli.dose_default"
+    line = t(source, lang, exercise=name, dose=dose)
+    if "inhale_s" in run.params and "exhale_s" in run.params:
+        pace = t(
+            "cli.pace",
+            lang,
+            inhale=f"{run.params['inhale_s']:g}",
+            exhale=f"{run.params['exhale_s']:g}",
+        )
+        line += f" · {pace}"
+    return line
+
+
+def _start(
+    app_: App,
+    exercise_id: str,
+    params: dict[str, Any],
+    *,
+    speed: float,
+    cleared: bool,
+    lang: Lang,
+) -> SessionRun:
+    """Start the session through the app's gate: an exercise out of the plan is refused with
+    its reason; one that needs the clinician's clearance asks for it (a person at the
+    terminal), or needs ``--cleared``."""
+    with user_errors():
+        try:
+            return app_.sessions.start(
+                exercise_id, params, clock=ScaledClock(speed), confirm_cleared=cleared
+            )
+        except RefusedError as error:
+            reason = f"{exercise_id}: {error.reason.get(lang, str(error))}"
+            screening = app_.screening.latest()
+            verdict = screening.exercises.get(exercise_id) if screening is not None else None
+            if verdict is not None:  # which answers: "cold urticaria", "recent whiplash"
+                reason += "".join(f"\n- {line}" for line in verdict.reasons_text(lang))
+            if error.code != "needs-clearance":
+                fail(reason)
+            if not interactive():
+                fail(f"{reason}\n{t('cli.clearance_hint', lang)}")
+            Console(stderr=True).print(f"[yellow]{reason}[/]", highlight=False)
+            if not ask_yes_no(t("cli.clearance_ask", lang), lang):
+                fail(reason)
+            return app_.sessions.start(
+                exercise_id, params, clock=ScaledClock(speed), confirm_cleared=True
+            )
+
+
+def _ask_calm(key: str, lang: Lang) -> int | None:
+    reply = Prompt.ask(t(key, lang), default="", show_default=False)
+    return int(reply) if reply.isdigit() and int(reply) <= 10 else None
+
+
 @app.command("do")
 def do(
     exercise_id: Annotated[str, typer.Argument(metavar="EXERCISE", help=", ".join(EXERCISE_IDS))],
     minutes: Annotated[
-        float | None, typer.Option(help="How long (within the exercise's range).")
+        float | None,
+        typer.Option(help="How long (within the exercise's range; default: today's plan)."),
     ] = None,
-    inhale: Annotated[float | None, typer.Option(help="Breathing: seconds in (default 4).")] = None,
+    inhale: Annotated[
+        float | None, typer.Option(help="Breathing: seconds in (default: your pace).")
+    ] = None,
     exhale: Annotated[
-        float | None, typer.Option(help="Breathing: seconds out (default 8).")
+        float | None, typer.Option(help="Breathing: seconds out (default: your pace).")
     ] = None,
     hold: Annotated[
         float | None, typer.Option(help="Breathing: hold after breathing in, s.")
     ] = None,
-    rounds: Annotated[int | None, typer.Option(help="Cold water: rounds.")] = None,
+    rounds: Annotated[
+        int | None, typer.Option(help="Cold water: rounds (default: today's plan).")
+    ] = None,
+    cleared: Annotated[
+        bool,
+        typer.Option(
+            "--cleared",
+            help="Your clinician has cleared this exercise (its screening asks for that).",
+        ),
+    ] = False,
     calm_before: Annotated[
         int | None, typer.Option(help="Calm now, 0-10 (skips the question).")
     ] = None,
@@ -257,7 +349,8 @@ def do(
     ] = True,
     lang: LangOption = None,
 ) -> None:
-    """Do one exercise, guided step by step; it is saved in your journal as you go."""
+    """Do one exercise, guided step by step, at today's dose unless you choose one; it is saved
+    in your journal as you go."""
     app_ = open_app()
     chosen = language(app_, lang)
     params: dict[str, Any] = {}
@@ -275,48 +368,63 @@ def do(
     for option, value in (("--calm-before", calm_before), ("--calm-after", calm_after)):
         if value is not None and not 0 <= value <= 10:
             fail(f"{option}: expected a whole number from 0 to 10, got {value}")
-    with user_errors():
-        outcome = assess(symptom or [], exercise_id) if exercise_id in EXERCISE_IDS else None
-        screening = app_.screening()
-        if screening is not None and exercise_id in screening.exercises:
-            verdict = screening.exercises[exercise_id]
-            reasons = "; ".join(verdict.reasons_text(chosen))
-            if verdict.status == "stop":
-                fail(f"{exercise_id}: {t('screening.status.stop', chosen)} ({reasons})")
-            if verdict.status == "clinician":
-                Console(stderr=True).print(
-                    f"[yellow]{t('screening.status.clinician', chosen)}: {reasons}[/]"
-                )
-        run = app_.start_session(exercise_id, params, clock=ScaledClock(speed))
+    if symptom:
+        with user_errors():
+            check_symptoms(symptom)  # an unknown id is refused before the session, not after
+    run = _start(app_, exercise_id, params, speed=speed, cleared=cleared, lang=chosen)
     console = Console()
+    console.print(_dose_line(run, set(params), chosen), highlight=False)
     person = interactive()
-    if calm_before is None and person:
-        reply = Prompt.ask(t("cli.calm_before", chosen), default="", show_default=False)
-        calm_before = int(reply) if reply.isdigit() and int(reply) <= 10 else None
-    if calm_before is not None:
-        run.rate("before", calm_before)
-    feed = None
-    if sensor is not None:
+    reported: list[str] = []
 
-        def breathing(_: float) -> float | None:
-            # The simulated heart follows the pacer the person sees, when one is running.
-            pacer = run.session.state().pacer if run.session.status == "running" else None
-            return pacer.lung if pacer is not None else None
+    def report(ids: list[str]) -> None:
+        """Warning signs reported during the session: stored, and the advice shown at once."""
+        with user_errors():
+            out = app_.sessions.report_symptoms(run.session_id, ids, "", chosen)
+        reported.extend(ids)
+        show_safety(out.safety, chosen)
 
-        try:
-            with user_errors():
-                feed = BeatFeed(app_.make_sensor(sensor, speed=speed, breathing=breathing))
-                feed.start()
-        except SensorError as error:
-            fail(str(error))
-    recording = None
+    feed: BeatFeed | None = None
+    open_recording: LiveRecording | None = None
+
+    def record(kind: RecordingKind) -> LiveRecording:
+        nonlocal open_recording
+        assert feed is not None
+        with user_errors():
+            open_recording = app_.live.open_recording(feed, kind=kind, session_id=run.session_id)
+        return open_recording
+
+    def close_recording() -> None:
+        nonlocal open_recording
+        if open_recording is not None:
+            open_recording.finish(stop_sensor=False)
+            open_recording = None
+
+    cancelled = False
     try:
+        if calm_before is None and person:
+            calm_before = _ask_calm("cli.calm_before", chosen)
+        if calm_before is not None:
+            run.rate("before", calm_before)
+        if sensor is not None:
+
+            def breathing(_: float) -> float | None:
+                # The simulated heart follows the pacer the person sees, when one is running.
+                pacer = run.session.state().pacer if run.session.status == "running" else None
+                return pacer.lung if pacer is not None else None
+
+            with user_errors():
+                try:
+                    feed = BeatFeed(app_.live.make_sensor(sensor, speed=speed, breathing=breathing))
+                    feed.start()
+                except SensorError as error:
+                    run.finish()
+                    fail(str(error))
+        title = t("live.measuring", chosen)
         if feed is not None and rest:
-            before = app_.open_recording(feed, tags=["rest-before"], session_id=run.session_id)
-            run_recording(before, REST_S, title=t("live.measuring", chosen), console=console)
-            before.finish(stop_sensor=False)
-        if feed is not None:
-            recording = app_.open_recording(feed, tags=["session"], session_id=run.session_id)
+            run_recording(record("rest-before"), REST_S, title=title, console=console, lang=chosen)
+            close_recording()
+        recording = record("session") if feed is not None else None
         with key_reader() as keys:
             try:
                 play(
@@ -326,40 +434,57 @@ def do(
                     keys=keys,
                     ask=ask_log if person else None,
                     recording=recording,
+                    report=report if person else None,
                 )
             except KeyboardInterrupt:
                 if run.session.status in ("running", "paused"):
                     run.session.abort()
-        if recording is not None:
-            recording.finish(stop_sensor=False)
+        close_recording()
         if feed is not None and rest:
-            after = app_.open_recording(feed, tags=["rest-after"], session_id=run.session_id)
-            run_recording(after, REST_S, title=t("live.measuring", chosen), console=console)
-            after.finish(stop_sensor=False)
+            # The exercise is done: Ctrl+C only cuts the rest after it short.
+            with suppress(KeyboardInterrupt):
+                run_recording(
+                    record("rest-after"), REST_S, title=title, console=console, lang=chosen
+                )
+            close_recording()
     except SensorError as error:
         Console(stderr=True).print(f"[yellow]warning:[/] {error} (what was received is saved)")
+    except KeyboardInterrupt:
+        cancelled = True
     finally:
+        close_recording()
         if feed is not None:
             feed.stop()
     status = run.finish()
+    if status is None:
+        # Cancelled before its first step: the app removed it (it did not happen).
+        console.print(t("cli.session_cancelled", chosen))
+        raise typer.Exit(1 if cancelled else 0)
+    if cancelled:
+        raise typer.Exit(1)
     if calm_after is None and person:
-        reply = Prompt.ask(t("cli.calm_after", chosen), default="", show_default=False)
-        calm_after = int(reply) if reply.isdigit() and int(reply) <= 10 else None
+        calm_after = _ask_calm("cli.calm_after", chosen)
     if calm_after is not None:
         run.rate("after", calm_after)
-    symptom_ids = list(symptom or []) + run.reported
-    if run.reported:
-        outcome = assess(symptom_ids, exercise_id)
+    symptom_ids = [s for s in dict.fromkeys(symptom or []) if s not in reported]
     if person and felt is None:
         felt = Prompt.ask(t("cli.felt", chosen), default="", show_default=False)
         options = [(s.id, s.label) for s in stop_symptoms(exercise_id, chosen)]
         symptom_ids += [
-            s for s in _pick(options, t("cli.symptoms_ask", chosen)) if s not in symptom_ids
+            s
+            for s in pick(options, t("cli.symptoms_ask", chosen))
+            if s not in symptom_ids and s not in reported
         ]
-        outcome = assess(symptom_ids, exercise_id)
-    if felt or symptom_ids:
-        run.feedback(felt or "", symptom_ids)
-    recorded = app_.journal.session(run.session_id)["steps"]
+    safety = None
+    with user_errors():
+        if symptom_ids:
+            # The stop-rule question after the session: stored with how it felt, advice at once.
+            safety = app_.sessions.report_symptoms(
+                run.session_id, symptom_ids, felt or "", chosen
+            ).safety
+        elif felt:
+            run.feedback(felt, [])
+        recorded = app_.sessions.get(run.session_id)["steps"]
     done = [s for s in recorded if s["outcome"] == "completed"]
     active_min = sum(s["active_s"] for s in recorded) / 60
     name = load_catalog().exercise(exercise_id).text("name", chosen)
@@ -368,5 +493,5 @@ def do(
     if calm_before is not None and calm_after is not None:
         lines.append(t("cli.calm_change", chosen, before=calm_before, after=calm_after))
     console.print(Panel("\n".join(lines), title=t("cli.summary_title", chosen)))
-    if outcome is not None:
-        show_safety(outcome, chosen)
+    if safety is not None:
+        show_safety(safety, chosen)

@@ -4,7 +4,10 @@ forget. Parse, call the app, render; nothing else."""
 from __future__ import annotations
 
 import json
+import re
 import sys
+from contextlib import suppress
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -14,12 +17,22 @@ from rich.panel import Panel
 from rich.prompt import IntPrompt, Prompt
 from rich.table import Table
 
-from vagus.app import App
-from vagus.cli._base import LangOption, app, fail, interactive, language, open_app, user_errors
+from vagus.app import App, UserError
+from vagus.app.models import CheckinIn, SafetyOut
+from vagus.cli._base import (
+    LangOption,
+    app,
+    fail,
+    interactive,
+    language,
+    open_app,
+    parse,
+    user_errors,
+)
 from vagus.program import CHECKIN_FIELDS, QUESTIONNAIRES, Lang, load_catalog, t
 from vagus.program import questions as screening_questions
 from vagus.program.checkin import LABELS as FIELD_LABELS
-from vagus.program.safety import SafetyOutcome, assess, red_flags, symptoms
+from vagus.program.safety import red_flags, stop_symptoms, symptoms
 
 exercises_app = typer.Typer(help="The seven exercises.", invoke_without_command=True)
 app.add_typer(exercises_app, name="exercises")
@@ -27,6 +40,8 @@ plan_app = typer.Typer(help="Today's plan, and the rules you or your clinician s
 app.add_typer(plan_app, name="plan")
 
 console = Console()
+#: One answer of ``vagus questionnaire --answers`` (the questionnaire checks its range).
+WHOLE_NUMBER = re.compile(r"-?[0-9]+")
 
 
 def print_json(data: object) -> None:
@@ -51,7 +66,7 @@ def first_run_text(lang: Lang) -> str:
 
 
 def show_first_run(app_: App, lang: Lang) -> None:
-    if app_.first_run():
+    if app_.screening.first_run():
         console.print(Panel(first_run_text(lang), title="vagus", border_style="cyan"))
 
 
@@ -119,6 +134,14 @@ def _parse_answer(text: str) -> bool | None:
     return None
 
 
+def ask_yes_no(question: str, lang: Lang) -> bool:
+    """Ask until the person answers yes or no (y/n, j/n, ja/nei)."""
+    while True:
+        value = _parse_answer(Prompt.ask(f"{question} [{t('cli.answer_yes_no', lang)}]"))
+        if value is not None:
+            return value
+
+
 @app.command()
 def screen(
     answer: Annotated[
@@ -163,12 +186,7 @@ def screen(
         elif no_to_all:
             answers[question.id] = False
         elif interactive():
-            while True:
-                reply = Prompt.ask(f"{question.text} [{t('cli.answer_yes_no', chosen)}]")
-                value = _parse_answer(reply)
-                if value is not None:
-                    answers[question.id] = value
-                    break
+            answers[question.id] = ask_yes_no(question.text, chosen)
         else:
             fail(
                 f"question {question.id!r} has no answer; answer it interactively, with "
@@ -177,8 +195,7 @@ def screen(
     if given:  # answers to follow-up questions whose first question was "no"
         fail(f"--answer: {', '.join(sorted(given))} only apply after a yes to the question before")
     with user_errors():
-        result = app_.save_screening(answers, cleared or [])
-    app_.mark_first_run_done()
+        result = app_.screening.save(answers, cleared or [])
     if json_out:
         print_json(result.to_dict())
         return
@@ -195,19 +212,27 @@ def screen(
 # --- plan ----------
 
 
-def _plan_rows(items: Any, lang: Lang) -> list[tuple[str, str, str]]:
-    catalog = load_catalog()
-    rows = []
-    for item in items:
-        unit = "min" if item.unit == "min" else ("runder" if lang == "nb" else "rounds")
-        rows.append(
-            (
-                f"{catalog.exercise(item.exercise_id).text('name', lang)} ({item.exercise_id})",
-                f"{item.dose:g} {unit}",
-                item.reason(lang),
-            )
-        )
-    return rows
+def _dose_text(dose: float, unit: str, lang: Lang) -> str:
+    return t("cli.unit_rounds" if unit == "rounds" else "cli.unit_min", lang, n=f"{dose:g}")
+
+
+def _exercise_label(exercise_id: str, lang: Lang) -> str:
+    return f"{load_catalog().exercise(exercise_id).text('name', lang)} ({exercise_id})"
+
+
+def show_red_flag(app_: App, lang: Lang) -> None:
+    """A red flag the person reported and has not yet confirmed as handled, with its advice
+    (SAFETY.md): shown first until ``vagus checkin --confirm-help``."""
+    flag = app_.checkins.open_red_flag(lang)
+    if flag is None:
+        return
+    safety = SafetyOut.model_validate(flag["safety"])
+    at = str(flag.get("at") or "")
+    when = local_time(at) if at else "-"
+    lines = [t("cli.red_flag_open", lang, when=when), "", *safety.advice]
+    lines += ["", t("cli.red_flag_hint", lang)]
+    style = "bold red" if safety.emergency or safety.crisis else "yellow"
+    console.print(Panel("\n".join(lines), border_style=style), highlight=False)
 
 
 @plan_app.callback(invoke_without_command=True)
@@ -227,32 +252,33 @@ def plan(
     chosen = language(app_, lang)
     with user_errors():
         if mode is not None:
-            app_.set_plan_mode(mode)
-        today = app_.today_plan()
-    from vagus.app import plan_to_json
-
+            app_.plan.set_mode(mode)
+        today = app_.plan.today_json()
     if json_out:
-        print_json(plan_to_json(today, ()))
+        print_json(today)  # the shape of /api/plan
         return
+    show_red_flag(app_, chosen)
     show_first_run(app_, chosen)
-    if app_.screening() is None:
+    if not app_.screening.done():
         console.print(f"[yellow]{t('cli.screen_none', chosen)}[/]")
-    table = Table(title=t("cli.plan_title", chosen, day=today.day.isoformat()))
+    table = Table(title=t("cli.plan_title", chosen, day=today["day"]))
     for column in ("col_name", "col_minutes", "col_summary"):
         table.add_column(t(f"cli.{column}", chosen), overflow="fold")
-    for row in _plan_rows(today.items, chosen):
-        table.add_row(*row)
-    console.print(table if today.items else t("cli.plan_empty", chosen))
-    for title, items in (
-        ("cli.plan_pending", today.pending),
-        ("cli.plan_excluded", today.excluded),
-    ):
-        if items:
+    for item in today["items"]:
+        table.add_row(
+            _exercise_label(item["exercise_id"], chosen),
+            _dose_text(item["dose"], item["unit"], chosen),
+            item["reason"][chosen],
+        )
+    console.print(table if today["items"] else t("cli.plan_empty", chosen))
+    for title, key in (("cli.plan_pending", "pending"), ("cli.plan_excluded", "excluded")):
+        if today[key]:
             console.print(f"\n[bold]{t(title, chosen)}[/]")
-            for name, _, reason in _plan_rows(items, chosen):
-                console.print(f"- {name}: {reason}")
-    for notice in today.notices:
-        console.print(f"[yellow]{notice(chosen)}[/]")
+            for item in today[key]:
+                label = _exercise_label(item["exercise_id"], chosen)
+                console.print(f"- {label}: {item['reason'][chosen]}", highlight=False)
+    for notice in today["notices"]:
+        console.print(f"[yellow]{notice[chosen]}[/]")
     console.print(f"\n{t('cli.plan_do', chosen)}")
 
 
@@ -292,14 +318,15 @@ def plan_set(
         fail("nothing to set: give --fixed, --max, --step, --baseline, --hold or --exclude")
     app_ = open_app()
     with user_errors():
-        app_.set_override(exercise_id, {} if clear else values)
-        app_.today_plan()
+        app_.plan.set_override(exercise_id, {} if clear else values)
+        app_.plan.today()
 
 
 # --- check-ins and questionnaires -------------------------------------------------------------
 
 
-def _pick(options: list[tuple[str, str]], prompt: str) -> list[str]:
+def pick(options: list[tuple[str, str]], prompt: str) -> list[str]:
+    """Number the options, ask for numbers separated by commas; the ids picked."""
     for number, (_, label) in enumerate(options, start=1):
         console.print(f"  {number}. {label}")
     reply = Prompt.ask(prompt, default="", show_default=False)
@@ -310,12 +337,26 @@ def _pick(options: list[tuple[str, str]], prompt: str) -> list[str]:
     return chosen
 
 
-def show_safety(outcome: SafetyOutcome, lang: Lang) -> None:
+def red_flag_signs(lang: Lang) -> list[tuple[str, str]]:
+    """The warning signs that raise a red flag (alone or with others), as (id, label)."""
+    used = {sign for flag in red_flags("en") for trigger in flag.triggers for sign in trigger}
+    return [(s.id, s.label) for s in symptoms(lang) if s.id in used]
+
+
+def player_signs(exercise_id: str, lang: Lang) -> list[tuple[str, str]]:
+    """What "report a symptom" lists during an exercise: its stop-rule signs, then the
+    red-flag signs not among them (the web player lists the same)."""
+    stop = [(s.id, s.label) for s in stop_symptoms(exercise_id, lang)]
+    ids = {sign for sign, _ in stop}
+    return stop + [(sign, label) for sign, label in red_flag_signs(lang) if sign not in ids]
+
+
+def show_safety(safety: SafetyOut, lang: Lang) -> None:
     """Stop rules and red-flag advice, as the brief says, in a panel that stands out."""
-    if not outcome.symptoms:
+    if not safety.symptoms or not safety.advice:
         return
-    style = "bold red" if outcome.emergency or outcome.crisis else "yellow"
-    console.print(Panel("\n\n".join(outcome.advice(lang)), border_style=style))
+    style = "bold red" if safety.emergency or safety.crisis else "yellow"
+    console.print(Panel("\n\n".join(safety.advice), border_style=style), highlight=False)
 
 
 @app.command()
@@ -331,13 +372,29 @@ def checkin(
     note: Annotated[str, typer.Option(help="A free note.")] = "",
     symptom: Annotated[
         list[str] | None,
-        typer.Option("--symptom", help="A warning sign you have now (see `vagus checkin --help`)."),
+        typer.Option(
+            "--symptom",
+            help="A warning sign you have now, by id (e.g. chest-pain, thunderclap-headache).",
+        ),
     ] = None,
+    confirm_help: Annotated[
+        bool,
+        typer.Option(
+            "--confirm-help",
+            help="Confirm you got help for the warning sign `vagus plan` shows (nothing else).",
+        ),
+    ] = False,
     lang: LangOption = None,
 ) -> None:
-    """Daily check-in: sleep, headache, digestion, anxiety, pain and fatigue on 0-10."""
+    """Daily check-in: sleep, headache, digestion, anxiety, pain and fatigue on 0-10, and any
+    warning signs (their advice is shown at once)."""
     app_ = open_app()
     chosen = language(app_, lang)
+    if confirm_help:
+        had_flag = app_.checkins.open_red_flag(chosen) is not None
+        app_.checkins.confirm_help()
+        console.print(t("cli.red_flag_confirmed" if had_flag else "cli.red_flag_none", chosen))
+        return
     given = {
         "sleep": sleep,
         "headache": headache,
@@ -353,26 +410,17 @@ def checkin(
         console.print(t("cli.checkin_intro", chosen))
     for name in missing:
         given[name] = IntPrompt.ask(f"{FIELD_LABELS[name][chosen]} (0-10)")
-    symptom_ids = list(symptom or [])
+    symptom_ids = list(dict.fromkeys(symptom or []))
     if missing:
         if not note:
             note = Prompt.ask(t("cli.note", chosen), default="", show_default=False)
-        flags = [(s.id, s.label) for s in symptoms(chosen) if s.id in _RED_FLAG_SIGNS]
-        symptom_ids += _pick(flags, t("cli.checkin_warning_signs", chosen))
+        signs = [(i, label) for i, label in red_flag_signs(chosen) if i not in symptom_ids]
+        symptom_ids += pick(signs, t("cli.checkin_warning_signs", chosen))
+    entry = parse(CheckinIn, **given, note=note, symptoms=symptom_ids)
     with user_errors():
-        outcome = assess(symptom_ids)
-        values = {k: int(v) for k, v in given.items() if v is not None}
-        full_note = (
-            note if not symptom_ids else f"{note} [symptoms: {', '.join(symptom_ids)}]".strip()
-        )
-        app_.checkin(values, full_note)
+        out = app_.checkins.add(entry, chosen)
     console.print(t("cli.checkin_saved", chosen))
-    show_safety(outcome, chosen)
-
-
-_RED_FLAG_SIGNS = frozenset(
-    sign for flag in red_flags("en") for trigger in flag.triggers for sign in trigger
-)
+    show_safety(out.safety, chosen)
 
 
 @app.command()
@@ -391,10 +439,10 @@ def questionnaire(
         fail(f"unknown questionnaire {name!r}; expected one of {', '.join(QUESTIONNAIRES)}")
     form = QUESTIONNAIRES[name]
     if answers is not None:
-        try:
-            values = [int(v) for v in answers.split(",")]
-        except ValueError:
+        parts = [part.strip() for part in answers.split(",")]
+        if not all(WHOLE_NUMBER.fullmatch(part) for part in parts):
             fail(f"--answers: expected whole numbers separated by commas, got {answers!r}")
+        values = [int(part) for part in parts]
     elif interactive():
         console.print(t("questionnaire.intro", chosen))
         values = []
@@ -405,7 +453,7 @@ def questionnaire(
     else:
         fail("--answers: needed when not run in a terminal")
     with user_errors():
-        result = app_.questionnaire(name, values)
+        result = app_.checkins.questionnaire(name, values)
     if json_out:
         print_json(result.to_dict())
         return
@@ -439,7 +487,7 @@ def history(
     app_ = open_app()
     chosen = language(app_, lang)
     with user_errors():
-        entries = app_.history(kind, limit)
+        entries = app_.transfer.history(kind, limit)
     if json_out:
         print_json(entries)
         return
@@ -447,25 +495,86 @@ def history(
         console.print(t("cli.history_empty", chosen))
         return
     table = Table()
-    for column in ("when", "type", "what"):
-        table.add_column(column)
+    for column in ("history_when", "history_type", "history_what"):
+        table.add_column(t(f"cli.{column}", chosen))
     for entry in entries:
-        table.add_row(entry["started_at"][:16].replace("T", " "), entry["type"], _summary(entry))
-    console.print(table)
+        kind_ = str(entry["type"])
+        shown = t(f"cli.type_{kind_}", chosen) if kind_ in ENTRY_TYPES else kind_
+        table.add_row(local_time(str(entry["started_at"])), shown, _summary(entry, chosen))
+    console.print(table, highlight=False)
 
 
-def _summary(entry: dict[str, Any]) -> str:
+#: The journal's entry types (`vagus history --type`), each with its name in messages.toml.
+ENTRY_TYPES = frozenset({"session", "checkin", "measurement", "questionnaire", "screening", "plan"})
+SESSION_STATUSES = frozenset({"completed", "stopped", "interrupted", "running"})
+
+
+def local_time(iso: str) -> str:
+    """An ISO time as ``YYYY-MM-DD HH:MM`` in this machine's time zone (the journal keeps UTC).
+
+    >>> local_time("2026-03-02T07:30:00+00:00") == local_time("2026-03-02T08:30:00+01:00")
+    True
+    """
+    return datetime.fromisoformat(iso).astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def _symptom_text(ids: list[str], lang: Lang) -> str:
+    labels = {s.id: s.label for s in symptoms(lang)}
+    return t("cli.history_symptoms", lang, symptoms=", ".join(labels.get(i, i) for i in ids))
+
+
+def _summary(entry: dict[str, Any], lang: Lang) -> str:
+    """One line of what an entry holds, in ``lang``."""
     kind = entry["type"]
+    parts: list[str] = []
     if kind == "session":
-        steps = len(entry.get("steps", []))
-        return f"{entry.get('exercise_id')} · {entry.get('status')} · {steps} steps"
-    if kind == "checkin":
-        return " ".join(f"{k}={entry.get(k)}" for k in CHECKIN_FIELDS)
-    if kind == "measurement":
-        return f"{entry.get('n_beats')} beats"
-    if kind == "questionnaire":
-        return f"{entry.get('name')} {entry.get('score')} ({entry.get('severity')})"
-    return ""
+        exercise_id = str(entry.get("exercise_id"))
+        status = str(entry.get("status"))
+        parts.append(load_catalog().exercise(exercise_id).text("name", lang))
+        parts.append(t(f"cli.status_{status}", lang) if status in SESSION_STATUSES else status)
+        parts.append(t("cli.history_steps", lang, n=len(entry.get("steps", []))))
+        ratings = entry.get("ratings") or {}
+        if ratings.get("before") is not None or ratings.get("after") is not None:
+            before, after = (ratings.get(m) for m in ("before", "after"))
+            parts.append(
+                t(
+                    "cli.history_calm",
+                    lang,
+                    before="-" if before is None else before,
+                    after="-" if after is None else after,
+                )
+            )
+        reported = [s for f in entry.get("feedback") or [] for s in f.get("symptoms") or []]
+        if reported:
+            parts.append(_symptom_text(reported, lang))
+    elif kind == "checkin":
+        parts.append(" ".join(f"{FIELD_LABELS[k][lang]}={entry.get(k)}" for k in CHECKIN_FIELDS))
+        if entry.get("symptoms"):
+            parts.append(_symptom_text(list(entry["symptoms"]), lang))
+    elif kind == "measurement":
+        parts.append(t("cli.history_beats", lang, n=entry.get("n_beats", 0)))
+        parts += [str(tag) for tag in entry.get("tags") or ()]
+    elif kind == "questionnaire":
+        name = str(entry.get("name"))
+        form = QUESTIONNAIRES.get(name)
+        severity = str(entry.get("severity"))
+        if form is not None:
+            # A severity this version does not know is shown as stored.
+            with suppress(UserError):
+                severity = form.band(severity).label.get(lang)
+        title = form.name.get(lang) if form is not None else name
+        parts.append(f"{title}: {entry.get('score')} ({severity})")
+    elif kind == "screening":
+        answers = (entry.get("answers") or {}).get("answers", {})
+        parts.append(t("cli.history_screening", lang, n=sum(1 for v in answers.values() if v)))
+    elif kind == "plan":
+        items = (entry.get("plan") or {}).get("items", [])
+        parts += [
+            f"{load_catalog().exercise(str(i['exercise_id'])).text('name', lang)} "
+            f"{_dose_text(float(i['dose']), str(i.get('unit', 'min')), lang)}"
+            for i in items
+        ] or [t("cli.plan_empty", lang)]
+    return " · ".join(parts)
 
 
 @app.command("export")
@@ -477,7 +586,7 @@ def export_(
     app_ = open_app()
     chosen = language(app_, lang)
     with user_errors():
-        app_.export(file)
+        app_.transfer.export(file)
     console.print(t("cli.exported", chosen, path=str(file)))
 
 
@@ -490,7 +599,7 @@ def import_(
     app_ = open_app()
     chosen = language(app_, lang)
     with user_errors():
-        counts = app_.import_(file)
+        counts = app_.transfer.import_file(file)
     console.print(t("cli.imported", chosen, path=str(file), count=sum(counts.values())))
 
 
@@ -513,5 +622,5 @@ def forget(
     if confirm.strip() not in (word, "DELETE"):
         console.print(t("cli.forget_cancelled", chosen))
         raise typer.Exit(1)
-    app_.forget()
+    app_.transfer.forget()
     console.print(t("cli.forget_done", chosen))

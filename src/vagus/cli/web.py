@@ -13,7 +13,8 @@ from typing import Annotated, Any, Final
 import typer
 from rich.console import Console
 
-from vagus.cli._base import app, fail, open_app
+from vagus.app import SensorError
+from vagus.cli._base import app, fail, open_app, user_errors
 from vagus.config import ENV_PREFIX
 
 #: Addresses that only this machine can reach.
@@ -27,13 +28,17 @@ def is_local(host: str) -> bool:
 
     >>> is_local("127.0.0.1"), is_local("::1"), is_local("0.0.0.0"), is_local("192.168.1.5")
     (True, True, False, False)
+    >>> is_local("0:0:0:0:0:0:0:1"), is_local("example.org")
+    (True, False)
     """
     if host in LOCAL_HOSTS:
         return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+    for kind in (ipaddress.IPv4Address, ipaddress.IPv6Address):
+        try:
+            return kind(host).is_loopback
+        except ipaddress.AddressValueError:
+            continue  # not an address of this kind: a name, or the other kind
+    return False
 
 
 def address(host: str, port: int) -> str:
@@ -82,10 +87,12 @@ def serve(
 
     vagus = open_app()
     if sensor is not None:
-        try:
-            vagus.make_sensor(sensor)  # checks the spec now; the live view connects later
-        except ValueError as error:
-            fail(str(error))
+        with user_errors():
+            try:
+                # Checks the spec (and reads a replay's file) now; the live view connects later.
+                vagus.live.make_sensor(sensor)
+            except SensorError as error:
+                fail(str(error))
         vagus.settings = vagus.settings.model_copy(update={"sensor": sensor})
     console = Console(stderr=True)
     if not is_local(host):
