@@ -364,3 +364,25 @@ def test_norwegian_pages_have_no_english_text(client: TestClient, vagus_app: App
         found = [piece for piece in english if piece in text]
         assert not found, f"{name}: English text on a Norwegian page: {found[:5]}"
     assert tr("today.red_flag_title", "nb") in pages["/"].text
+
+
+@pytest.mark.parametrize("lang", ["nb", "en"])
+def test_the_exercises_page_shows_where_each_stands_today(
+    client: TestClient, vagus_app: App, lang: Lang
+) -> None:
+    screen(vagus_app, "cold-urticaria", "whiplash")
+    statuses = {ex["id"]: ex["today"] for ex in client.get(f"/api/exercises?lang={lang}").json()}
+    assert list(statuses) == list(EXERCISE_IDS)
+    assert statuses["cold-water"]["status"] == "excluded"
+    assert statuses["neck"]["status"] == "needs-clearance"
+    assert statuses["breathing"]["status"] == "planned"
+    assert statuses["breathing"]["dose"] == 2.0
+    page = client.get(f"/exercises?lang={lang}").text
+    cold = page[page.index('id="ex-cold-water"') :]
+    cold = cold[: cold.index("</li>")]
+    assert html.escape(tr("exercises.excluded", lang)) in cold
+    assert html.escape(statuses["cold-water"]["reason"], quote=False) in cold
+    breathing = page[page.index('id="ex-breathing"') :]
+    assert tr("exercises.planned", lang, dose="2", unit=statuses["breathing"]["unit_text"]) in (
+        html.unescape(breathing[: breathing.index("</li>")])
+    )

@@ -19,7 +19,7 @@ from vagus.program.exercises import (
     total_duration_s,
     validate_params,
 )
-from vagus.program.i18n import LANGS, Lang, format_number, resolve_lang, t
+from vagus.program.i18n import LANGS, Lang, format_number, format_significant, resolve_lang, t
 from vagus.program.pacer import BreathPattern, PacerError, PacerState, boundaries, phase_at
 from vagus.program.plan import (
     ExerciseOverride,
@@ -88,6 +88,7 @@ __all__ = [
     "defaults",
     "evaluate",
     "format_number",
+    "format_significant",
     "load_catalog",
     "param_specs",
     "phase_at",

@@ -509,8 +509,9 @@ def message_fields(key: str) -> frozenset[str]:
 BABEL_LOCALES: Final[Mapping[str, str]] = {"nb": "nb_NO", "en": "en_GB"}
 
 
-def format_number(value: float | None, lang: Lang, decimals: int = 0) -> str:
-    """A number for a person in ``lang``, with ``decimals`` digits after the separator.
+def format_number(value: float | None, lang: Lang, decimals: int | None = 0) -> str:
+    """A number for a person in ``lang``, with ``decimals`` digits after the separator (None:
+    as many as needed, up to 3, like ``%g``).
 
     None and non-finite values are shown as an en dash.
 
@@ -518,6 +519,8 @@ def format_number(value: float | None, lang: Lang, decimals: int = 0) -> str:
     ('3,46', '3.46')
     >>> format_number(12345.0, "nb"), format_number(12345.0, "en"), format_number(None, "en")
     ('12\\xa0345', '12,345', '–')
+    >>> format_number(2.0, "nb", None), format_number(4.5, "nb", None)
+    ('2', '4,5')
     """
     import math
 
@@ -525,5 +528,24 @@ def format_number(value: float | None, lang: Lang, decimals: int = 0) -> str:
 
     if value is None or not math.isfinite(value):
         return "–"
-    pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
+    if decimals is None:
+        pattern = "#,##0.###"
+    else:
+        pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
     return str(format_decimal(value, format=pattern, locale=BABEL_LOCALES[check_lang(lang)]))
+
+
+def format_significant(value: float | None, lang: Lang, digits: int = 3) -> str:
+    """A number with ``digits`` significant digits (at least the whole part), in ``lang``.
+
+    >>> format_significant(0.12345, "nb"), format_significant(3.456, "en")
+    ('0,123', '3.46')
+    >>> format_significant(1234.5, "en")
+    '1,234'
+    """
+    import math
+
+    if value is None or not math.isfinite(value) or value == 0:
+        return format_number(value, lang, 0)
+    magnitude = math.floor(math.log10(abs(value)))
+    return format_number(value, lang, max(0, digits - 1 - magnitude))

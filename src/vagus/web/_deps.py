@@ -7,6 +7,7 @@ import functools
 from importlib.resources import files
 from typing import Annotated, Any, Final
 
+import jinja2
 from fastapi import Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
@@ -14,7 +15,7 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from vagus.app import App
-from vagus.program import Lang
+from vagus.program import Lang, format_number, format_significant
 from vagus.web._csrf import CSRF_FIELD, check_csrf, request_token
 from vagus.web._i18n import parse_lang, tr
 
@@ -60,10 +61,27 @@ async def csrf_protect(request: Request) -> None:
 
 
 @functools.cache
+@jinja2.pass_context
+def _num(context: Any, value: float | None, decimals: int | None = None) -> str:
+    """``{{ x | num }}``, ``{{ x | num(1) }}``: a number as the page's language writes it
+    (decimal comma in Norwegian; Babel)."""
+    return format_number(value, context.get("lang", "en"), decimals)
+
+
+@jinja2.pass_context
+def _sig(context: Any, value: float | None, digits: int = 3) -> str:
+    """``{{ x | sig }}``: ``digits`` significant digits, as the page's language writes them."""
+    return format_significant(value, context.get("lang", "en"), digits)
+
+
+@functools.cache
 def templates() -> Jinja2Templates:
-    """The Jinja2 templates (autoescaped HTML) beside this module."""
+    """The Jinja2 templates (autoescaped HTML) beside this module, with the number filters."""
     folder = str(files("vagus.web") / "templates")
-    return Jinja2Templates(directory=folder)
+    found = Jinja2Templates(directory=folder)
+    found.env.filters["num"] = _num
+    found.env.filters["sig"] = _sig
+    return found
 
 
 def render(

@@ -1,7 +1,8 @@
 """The exercises, each with its player when the screening and plan allow it, and the
 clinician's clearance of an exercise marked "ask your clinician first".
 
-``GET /exercises/{id}`` (HTML) with ``GET /api/exercises`` and ``GET /api/exercises/{id}``;
+``GET /exercises`` and ``GET /exercises/{id}`` (HTML) with ``GET /api/exercises`` and
+``GET /api/exercises/{id}``;
 ``POST /exercises/{id}/clearance`` (form) with ``POST /api/screening/clearance``.
 """
 
@@ -12,9 +13,9 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
-from vagus.app import PACER_KEYS, RefusedError
+from vagus.app import PACER_KEYS, App, RefusedError
 from vagus.app.models import ClearanceIn, ScreeningOut
-from vagus.program import EXERCISE_IDS, stop_symptoms
+from vagus.program import Lang, stop_symptoms
 from vagus.web._deps import AppDep, LangDep, choose_lang, csrf_protect, render, see_other
 from vagus.web._present import (
     exercise_json,
@@ -71,10 +72,34 @@ def exercise_page(request: Request, exercise_id: str, app: AppDep) -> Response:
     )
 
 
+def _exercises_today(app: App, lang: Lang) -> list[dict[str, Any]]:
+    """Each exercise with its texts, parameters and where it stands today (``today``:
+    ``status`` planned / open / needs-clearance / excluded, ``reason``, ``dose``, ``unit``)."""
+    out = []
+    for status in app.plan.exercises():
+        item = exercise_json(status.exercise_id, lang)
+        item["today"] = {
+            "status": status.status,
+            "reason": status.reason[lang] if status.reason else None,
+            "dose": status.dose,
+            "unit": status.unit,
+            "unit_text": unit_text(status.unit, lang) if status.unit else None,
+        }
+        out.append(item)
+    return out
+
+
+@router.get("/exercises", response_class=HTMLResponse, include_in_schema=False)
+def exercises_page(request: Request, app: AppDep) -> Response:
+    """The seven exercises and where each stands today for this person."""
+    lang = choose_lang(request)
+    return render(request, "exercises.html", {"exercises": _exercises_today(app, lang)})
+
+
 @router.get("/api/exercises")
-def list_exercises(lang: LangDep) -> list[dict[str, Any]]:
-    """The seven exercises with their texts and parameters."""
-    return [exercise_json(ex, lang) for ex in EXERCISE_IDS]
+def list_exercises(app: AppDep, lang: LangDep) -> list[dict[str, Any]]:
+    """The seven exercises with their texts, parameters and where each stands today."""
+    return _exercises_today(app, lang)
 
 
 @router.get("/api/exercises/{exercise_id}")

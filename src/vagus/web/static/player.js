@@ -79,7 +79,7 @@
 
   function showError(error) {
     var box = $("player-error");
-    box.textContent = S.error + " " + (error && error.message ? error.message : String(error));
+    box.textContent = S.failed + " " + (error && error.message ? error.message : String(error));
     box.hidden = false;
   }
 
