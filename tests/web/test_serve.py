@@ -3,7 +3,6 @@ processes (uvicorn is not started)."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -61,16 +60,21 @@ def test_serve_one_process_by_default(monkeypatch: pytest.MonkeyPatch, tmp_path:
 
 
 def test_serve_workers_build_their_own_app(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setenv("VAGUS_SENSOR", "")  # an empty variable counts as unset; restored after
+    monkeypatch.setenv(web.WORKER_SETTINGS_VAR, "")  # so the one serve sets is removed after
+    monkeypatch.setenv("VAGUS_SENSOR", "replay")
     result, called = run_serve(monkeypatch, tmp_path, "--workers", "2", "--sensor", "simulated")
     assert result.exit_code == 0, result.output
-    assert called["server"] == web.APP_FACTORY == "vagus.web:create_app"
+    assert called["server"] == web.APP_FACTORY == "vagus.cli.web:worker_app"
     assert called["factory"] is True
     assert called["workers"] == 2
     assert called["timeout_graceful_shutdown"] == web.GRACEFUL_SHUTDOWN_S
     assert "--workers 1" in result.output  # the live view needs one process
-    # The workers read --sensor from the environment they inherit.
-    assert os.environ["VAGUS_SENSOR"] == "simulated"
+    # A worker builds its app from the settings the command resolved (--sensor included), not
+    # from its own reading of VAGUS_SENSOR, which still says replay.
+    worker = web.worker_app()
+    assert worker.state.vagus.settings.sensor == "simulated"
+    assert worker.state.vagus.settings.home == tmp_path
+    worker.state.vagus.close()
 
 
 def test_serve_refuses_zero_workers(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -11,7 +11,15 @@ from typing import TYPE_CHECKING, Any, Final
 
 from vagus.app.errors import AppError, RefusedError
 from vagus.app.screening import check_exercise
-from vagus.program import CHECKIN_FIELDS, CheckIn, Lang, SessionOutcome, TodayPlan, plan_today
+from vagus.program import (
+    CHECKIN_FIELDS,
+    EXERCISE_IDS,
+    CheckIn,
+    Lang,
+    SessionOutcome,
+    TodayPlan,
+    plan_today,
+)
 from vagus.program.plan import (
     ExerciseOverride,
     Overrides,
@@ -116,6 +124,21 @@ class Gate:
     status: str
     params: dict[str, float | int]
     item: PlanItem | None
+
+
+@dataclass(frozen=True)
+class ExerciseStatus:
+    """Where one exercise stands today, as the gate sees it.
+
+    ``status``: ``planned`` (in today's plan, at ``dose`` ``unit``), ``open`` (allowed, not in
+    today's plan), ``needs-clearance`` or ``excluded``; ``reason`` in both languages.
+    """
+
+    exercise_id: str
+    status: str
+    reason: dict[str, str] | None
+    dose: float | None
+    unit: str | None
 
 
 class PlanService:
@@ -232,6 +255,25 @@ class PlanService:
             if item.exercise_id == exercise_id:
                 return Gate(exercise_id, "planned", item.params(), item)
         return Gate(exercise_id, "open", {}, None)
+
+    def exercises(self) -> list[ExerciseStatus]:
+        """Every exercise with where it stands today (one plan computed, nothing stored)."""
+        plan = self.today(store=False)
+        found: dict[str, ExerciseStatus] = {}
+        for status, items in (
+            ("planned", plan.items),
+            ("needs-clearance", plan.pending),
+            ("excluded", plan.excluded),
+        ):
+            for item in items:
+                found[item.exercise_id] = ExerciseStatus(
+                    item.exercise_id,
+                    status,
+                    {"nb": item.text("nb"), "en": item.text("en")},
+                    item.dose if status == "planned" else None,
+                    item.unit if status == "planned" else None,
+                )
+        return [found.get(ex, ExerciseStatus(ex, "open", None, None, None)) for ex in EXERCISE_IDS]
 
     def _plan_before(self, day: date) -> list[PlanEntry]:
         for record in reversed(self._app.journal.plans()):

@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import ipaddress
 import os
-from typing import Annotated, Any, Final
+from typing import TYPE_CHECKING, Annotated, Any, Final
 
 import typer
 from rich.console import Console
 
-from vagus.app import SensorError
+from vagus.app import SensorError, build_app
 from vagus.cli._base import app, fail, open_app, user_errors
-from vagus.config import ENV_PREFIX
+from vagus.config import Settings
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 #: Addresses that only this machine can reach.
 LOCAL_HOSTS: Final = frozenset({"localhost", "127.0.0.1", "::1"})
@@ -56,7 +59,19 @@ GRACEFUL_SHUTDOWN_S = 3
 #: Most server processes ``--workers`` allows (far more than a personal journal needs).
 MAX_WORKERS: Final = 16
 #: What each worker process calls to build its server (``--workers`` above 1).
-APP_FACTORY: Final = "vagus.web:create_app"
+APP_FACTORY: Final = "vagus.cli.web:worker_app"
+#: The settings the command resolved (config file, VAGUS_* variables, --sensor), handed to each
+#: worker process whole, as JSON: a worker builds its app from them, not from its own reading of
+#: the environment (uvicorn starts workers by import string; its environment is the one channel).
+WORKER_SETTINGS_VAR: Final = "_VAGUS_WORKER_SETTINGS"  # not a VAGUS_* setting
+
+
+def worker_app() -> FastAPI:
+    """The server of one worker process, from the settings its parent resolved."""
+    from vagus.web import create_app
+
+    settings = Settings.model_validate_json(os.environ[WORKER_SETTINGS_VAR])
+    return create_app(build_app(settings))
 
 
 @app.command()
@@ -120,9 +135,8 @@ def serve(
     if workers == 1:
         uvicorn.run(create_app(vagus), **options)
         return
-    # Each worker process builds its own app from the same settings (the journal is open and
-    # migrated already); --sensor reaches them as the setting's variable.
-    if sensor is not None:
-        os.environ[f"{ENV_PREFIX}SENSOR"] = sensor
+    # Each worker process builds its own app from the same resolved settings (the journal is
+    # open and migrated already).
+    os.environ[WORKER_SETTINGS_VAR] = vagus.settings.model_dump_json()
     vagus.close()
     uvicorn.run(APP_FACTORY, factory=True, workers=workers, **options)
