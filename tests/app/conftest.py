@@ -7,8 +7,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from app_helpers import FakeNow, all_no
+from app_helpers import all_no
 
+from fake_clock import FakeNow
 from vagus.app import App, build_app
 
 

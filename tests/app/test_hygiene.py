@@ -8,8 +8,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
-from app_helpers import FakeNow
 
+from fake_clock import FakeNow
 from vagus.app import (
     MIN_MEASUREMENT_S,
     App,

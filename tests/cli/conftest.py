@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from fake_clock import FakeNow
 from pg_helpers import postgres_problem, postgres_schema
 from vagus.app import build_app
 from vagus.cli import _base
@@ -18,23 +19,6 @@ from vagus.cli import _base
 #: The local time the CLI's clock starts at: a morning, so a test shows that a rest around a
 #: session is not tagged "morning" even when it is one (issue 10).
 LOCAL_START = datetime(2026, 3, 2, 7, 30)
-
-
-class FakeNow:
-    """A wall clock the test moves by hand (timezone-aware UTC, as the app's clock)."""
-
-    def __init__(self, at: datetime) -> None:
-        self.at = at
-
-    def __call__(self) -> datetime:
-        return self.at
-
-    def advance(self, seconds: float) -> None:
-        self.at += timedelta(seconds=seconds)
-
-    def set_local(self, local: datetime) -> None:
-        """Move to a naive local time (this machine's time zone)."""
-        self.at = local.astimezone().astimezone(UTC)
 
 
 @pytest.fixture

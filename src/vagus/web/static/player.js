@@ -422,13 +422,9 @@
     if (!keepFocus) box.focus();
   }
 
-  /* Back to the page's start state (the session was cancelled before it began). */
-  function resetToStart() {
-    window.clearInterval(state.timer);
-    stopLive();
-    if (strap) strap.link(null).catch(function () {});
-    state.session = null;
-    state.cancelled = false;
+  /* The state of a session that has not begun yet (or of none). */
+  function freshState(session) {
+    state.session = session;
     state.closed = false;
     state.stoppedBySymptom = false;
     state.index = -1;
@@ -436,6 +432,15 @@
     state.activeTotalS = 0;
     state.before = null;
     state.after = null;
+  }
+
+  /* Back to the page's start state (the session was cancelled before it began). */
+  function resetToStart() {
+    window.clearInterval(state.timer);
+    stopLive();
+    if (strap) strap.link(null).catch(function () {});
+    freshState(null);
+    state.cancelled = false;
     $("player-rating").hidden = true;
     $("player-rating-cancel").hidden = true;
     $("player-run").hidden = true;
@@ -513,16 +518,9 @@
     api("/api/sessions", { exercise_id: root.getAttribute("data-exercise") })
       .then(
         function (session) {
-          state.session = session;
+          freshState(session);
           // A strap connected in this browser records this session from now on.
           if (strap) strap.link(session.id).catch(function () {});
-          state.closed = false;
-          state.stoppedBySymptom = false;
-          state.index = -1;
-          state.completed = 0;
-          state.activeTotalS = 0;
-          state.before = null;
-          state.after = null;
           $("player-rating-cancel").hidden = false;
           return askRating(S.before_q).then(function (calm) {
             state.before = calm;
