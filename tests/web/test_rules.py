@@ -262,14 +262,18 @@ def test_a_session_with_its_main_step_skipped_is_stopped(client: TestClient, scr
     assert finished.json() == {"status": "stopped"}
 
 
-def test_get_today_writes_nothing_but_the_plan(client: TestClient, vagus_app: App) -> None:
+def test_get_today_writes_nothing(client: TestClient, vagus_app: App) -> None:
     screen(vagus_app)
-    client.get("/")  # the plan is stored the first time it is built today
     before = vagus_app.journal.counts()
     for _ in range(2):
         assert client.get("/").status_code == 200
         assert client.get("/api/today").status_code == 200
+        assert client.get("/api/plan").status_code == 200
+        assert client.get("/exercises").status_code == 200
     assert vagus_app.journal.counts() == before
+    # The day's plan is stored when a session starts under it.
+    assert client.post("/api/sessions", json={"exercise_id": "breathing"}).status_code == 201
+    assert vagus_app.journal.counts()["plan"] == before["plan"] + 1
 
 
 # --- Norwegian pages say nothing in English ------------------------------------------------------

@@ -214,8 +214,11 @@ class PlanService:
 
     def today_json(self) -> dict[str, Any]:
         """Today's plan in the one shape both faces print (``/api/plan``, ``vagus plan
-        --json``): the stored form without its bookkeeping (``based_on``, ``entries``)."""
-        stored = plan_to_json(self.today(), ())
+        --json``): the stored form without its bookkeeping (``based_on``, ``entries``).
+
+        Looking writes nothing: the day's plan is stored when a session starts under it (or an
+        override changes it), so ``GET /`` and ``vagus plan`` leave the journal as it was."""
+        stored = plan_to_json(self.today(store=False), ())
         return {k: v for k, v in stored.items() if k not in ("based_on", "entries", "format")}
 
     def gate(self, exercise_id: str, *, confirm_cleared: bool = False) -> Gate:

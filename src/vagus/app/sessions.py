@@ -209,6 +209,8 @@ class SessionService:
         clock = clock or MonotonicClock()
         journal = self._app.journal
         session_id = journal.start_session(exercise_id, chosen, at=self._app.now(), pid=os.getpid())
+        # The plan the session was done under is the day's plan: tomorrow's grows from it.
+        self._app.plan.today()
         return SessionRun(
             app=self._app,
             exercise_id=exercise_id,
