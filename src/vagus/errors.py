@@ -12,13 +12,19 @@ from __future__ import annotations
 class UserError(ValueError):
     """A user error: one message naming what was wrong and what was expected.
 
-    ``field`` names the field (or file) it is about, when there is one.
+    ``field`` names the field (or file) it is about, when there is one. The message is English;
+    ``key`` (a key of ``vagus/program/data/messages.toml``, ``errors.*``) and its named
+    ``fields`` let a face say it in the person's language (``vagus.program.error_text``).
 
-    >>> error = UserError("calm: expected 0-10, got 11", "calm")
-    >>> str(error), error.field
-    ('calm: expected 0-10, got 11', 'calm')
+    >>> error = UserError("calm: expected 0-10, got 11", "calm", key="errors.rating", value=11)
+    >>> str(error), error.field, error.key, error.fields
+    ('calm: expected 0-10, got 11', 'calm', 'errors.rating', {'value': 11})
     """
 
-    def __init__(self, message: str, field: str | None = None) -> None:
+    def __init__(
+        self, message: str, field: str | None = None, *, key: str | None = None, **fields: object
+    ) -> None:
         super().__init__(message)
         self.field = field
+        self.key = key
+        self.fields: dict[str, object] = dict(fields)

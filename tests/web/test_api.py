@@ -28,7 +28,7 @@ def all_no() -> dict[str, bool]:
 def assert_refused(response: Any, status: int, field: str) -> None:
     assert response.status_code == status, response.text
     body = response.json()
-    assert set(body) <= {"error", "field", "code", "reason"}
+    assert set(body) <= {"error", "field", "message", "code", "reason"}
     assert field in body["error"]
 
 

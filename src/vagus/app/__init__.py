@@ -33,8 +33,10 @@ from vagus.app.measurements import (
     Spectrum,
     index_rows,
     is_resting,
+    notices_json,
     report_json,
     spectrum_of,
+    warning_text,
 )
 from vagus.app.plan import Gate, today_overview
 from vagus.app.preferences import PACER_KEYS, Prefs
@@ -90,10 +92,12 @@ __all__ = [
     "index_rows",
     "is_resting",
     "known_symptoms",
+    "notices_json",
     "report_json",
     "safety_out",
     "spectrum_of",
     "today_overview",
     "utc_now",
+    "warning_text",
     "write_beats_csv",
 ]

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Final, Literal
 
 from vagus.app.errors import AppError
+from vagus.app.measurements import analysis_to_store
 from vagus.app.sensors import SensorSpec
 from vagus.devices import Beat, ReplaySensor, Sensor, SensorError, SensorInfo, SimulatedSensor
 
@@ -222,7 +223,7 @@ class LiveRecording:
 
         report = analyze(rr) if rr else None
         self.journal.finish_recording(
-            self.recording_id, analysis=report.to_dict() if report is not None else None
+            self.recording_id, analysis=analysis_to_store(report) if report is not None else None
         )
         return report
 

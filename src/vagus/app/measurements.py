@@ -4,7 +4,7 @@ its page shows (NN series, spectrum, the index table), plus the resting trends."
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from contextlib import suppress
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePath
@@ -14,7 +14,8 @@ import numpy as np
 
 from vagus.app.errors import AppError, NotFoundError
 from vagus.formats import Recording, load
-from vagus.program import CHECKIN_FIELDS, Lang
+from vagus.hrv._notices import as_notice, notice_from_json, notice_text, notice_to_json
+from vagus.program import CHECKIN_FIELDS, Lang, unit_label
 
 if TYPE_CHECKING:
     from vagus.app._core import App
@@ -44,6 +45,7 @@ def index_rows(indices: Mapping[str, float | None], lang: Lang) -> list[dict[str
             "domain": index.domain,
             "value": indices.get(index.name),
             "unit": index.unit,
+            "unit_label": unit_label(index.unit, lang),
             "meaning": index.meaning(lang),
             "reference": index.reference,
         }
@@ -51,11 +53,46 @@ def index_rows(indices: Mapping[str, float | None], lang: Lang) -> list[dict[str
     ]
 
 
+def warning_text(warning: str, lang: Lang) -> str:
+    """A warning of an analysis (``HrvReport.warnings``, a file's warnings) in ``lang``, its
+    numbers formatted for that language; a warning without a notice code stays English."""
+    return notice_text(warning, lang)
+
+
+def notices_json(warnings: Iterable[str], lang: Lang) -> list[dict[str, str]]:
+    """The warnings for a person: ``[{"code", "message"}]``, the message in ``lang`` (the
+    English ``warnings`` of the analysis stay as they are)."""
+    return [
+        {"code": as_notice(warning).code, "message": notice_text(warning, lang)}
+        for warning in warnings
+    ]
+
+
+def analysis_to_store(report: HrvReport) -> dict[str, Any]:
+    """The analysis a measurement stores: ``vagus hrv --json`` plus ``notices`` (each warning's
+    code and fields), so its page can show the warnings in either language later."""
+    return report.to_dict() | {"notices": [notice_to_json(n) for n in report.notices]}
+
+
+def stored_warnings(analysis: object) -> list[str]:
+    """The warnings of a stored analysis, as notices where it stored them (older ones, and
+    analyses stored without ``notices``, give their English text)."""
+    if not isinstance(analysis, Mapping):
+        return []
+    stored = analysis.get("notices")
+    if isinstance(stored, list) and all(isinstance(item, Mapping) for item in stored):
+        return [notice_from_json(item) for item in stored]
+    warnings = analysis.get("warnings")
+    return [str(w) for w in warnings] if isinstance(warnings, list) else []
+
+
 def report_json(report: HrvReport, lang: Lang) -> dict[str, Any]:
-    """The analysis (the shape of ``vagus hrv --json``), the NN series and the index table."""
+    """The analysis (the shape of ``vagus hrv --json``), the NN series, the index table and
+    the warnings in ``lang`` (``notices``)."""
     out = report.to_dict()
     out["nn_ms"] = [float(x) for x in report.nn_ms]
     out["table"] = index_rows(report.indices, lang)
+    out["notices"] = notices_json(report.warnings, lang)
     return out
 
 
@@ -131,9 +168,14 @@ class MeasurementService:
         helps EDF, WFDB and zip files) and are deleted afterwards; nothing is stored.
         """
         if len(data) > MAX_UPLOAD_BYTES:
-            raise AppError(f"file: larger than {MAX_UPLOAD_BYTES // 2**20} MB", "file")
+            raise AppError(
+                f"file: larger than {MAX_UPLOAD_BYTES // 2**20} MB",
+                "file",
+                key="errors.file_too_large",
+                mb=MAX_UPLOAD_BYTES // 2**20,
+            )
         if not data:
-            raise AppError("file: the file is empty", "file")
+            raise AppError("file: the file is empty", "file", key="errors.file_empty")
         name = PurePath(filename or "upload.txt").name or "upload.txt"
         with tempfile.TemporaryDirectory(prefix="vagus-upload-") as folder:
             path = Path(folder) / name
@@ -142,7 +184,8 @@ class MeasurementService:
 
     def get(self, recording_id: int, lang: Lang) -> dict[str, Any]:
         """One stored measurement: the entry with its stored analysis, its RR, the NN series
-        the analysis was computed from (for the plots), the index table and the spectrum."""
+        the analysis was computed from (for the plots), the index table, the spectrum and the
+        analysis's warnings in ``lang`` (``notices``)."""
         journal = self._app.journal
         try:
             entry = journal.recording(recording_id)
@@ -163,6 +206,7 @@ class MeasurementService:
             "rr_ms": rr,
             "nn_ms": nn,
             "table": index_rows(indices, lang),
+            "notices": notices_json(stored_warnings(analysis), lang),
             "spectrum": None
             if spectrum is None
             else {"freqs_hz": spectrum.freqs_hz, "psd_ms2_per_hz": spectrum.psd_ms2_per_hz},

@@ -22,6 +22,8 @@ def check_exercise(exercise_id: str) -> None:
             f"exercise_id: unknown exercise {exercise_id!r}; expected one of "
             f"{', '.join(EXERCISE_IDS)}",
             "exercise_id",
+            key="errors.unknown_exercise",
+            exercise=exercise_id,
         )
 
 

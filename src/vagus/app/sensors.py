@@ -42,6 +42,8 @@ class SensorSpec:
         raise AppError(
             f"sensor: expected replay, replay:FILE, simulated, ble or ble:ADDRESS, got {clean!r}",
             "sensor",
+            key="errors.sensor_spec",
+            got=clean,
         )
 
     @classmethod
@@ -61,6 +63,8 @@ class SensorSpec:
             raise AppError(
                 f"sensor: expected replay, simulated, ble or ble:ADDRESS, got {spec.strip()!r}",
                 "sensor",
+                key="errors.sensor_spec",
+                got=spec.strip(),
             )
         return parsed
 

@@ -7,10 +7,28 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from vagus.journal import read_export, write_export
+from vagus.journal import JournalError, read_export, write_export
 
 if TYPE_CHECKING:
     from vagus.app._core import App
+
+
+def _with_key(error: JournalError, source: str | None = None) -> JournalError:
+    """``error`` as it is when it has a message key; else the same English message under the
+    generic "not a valid export" key, with the message as its English ``detail``."""
+    if error.key is not None:
+        return error
+    if source is None:
+        return JournalError(
+            str(error), field=error.field, key="errors.invalid_export", detail=str(error)
+        )
+    return JournalError(
+        str(error),
+        field=error.field,
+        key="errors.invalid_export_file",
+        source=source,
+        detail=str(error),
+    )
 
 
 class TransferService:
@@ -38,11 +56,17 @@ class TransferService:
 
     def import_file(self, path: Path) -> dict[str, int]:
         """Read an export (refused whole if anything in it is wrong)."""
-        return self._app.journal.import_(read_export(path))
+        try:
+            return self._app.journal.import_(read_export(path))
+        except JournalError as error:
+            raise _with_key(error, source=str(path)) from None
 
     def import_data(self, data: Any) -> dict[str, int]:
         """Import an export already parsed from JSON (refused whole if anything is wrong)."""
-        return self._app.journal.import_(data)
+        try:
+            return self._app.journal.import_(data)
+        except JournalError as error:
+            raise _with_key(error) from None
 
     def forget(self) -> None:
         """Delete every stored entry."""

@@ -19,8 +19,8 @@ from pydantic import BaseModel, ValidationError
 from rich.console import Console
 
 from vagus import __version__
-from vagus.app import App, UserError, build_app
-from vagus.program import Lang
+from vagus.app import App, UserError, build_app, warning_text
+from vagus.program import Lang, error_text, t
 
 app = typer.Typer(
     name="vagus",
@@ -37,19 +37,48 @@ LangOption = Annotated[
 Model = TypeVar("Model", bound=BaseModel)
 
 
-def fail(message: str) -> NoReturn:
+def fail(message: str, lang: Lang = "en") -> NoReturn:
     """Print one user-error message on stderr and exit with status 2."""
-    Console(stderr=True).print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    prefix = t("errors.prefix", lang)
+    Console(stderr=True).print(f"[bold red]{prefix}[/] {message}", highlight=False, soft_wrap=True)
     raise typer.Exit(EXIT_USER_ERROR)
 
 
+def error_message(error: UserError, lang: Lang | None) -> str:
+    """A user error for the terminal: the English message, or in Norwegian the message from
+    its key (with any English detail after it), else a Norwegian lead and the English message.
+
+    >>> error_message(UserError("file: the file is empty", key="errors.file_empty"), "nb")
+    'Filen er tom.'
+    >>> error_message(UserError("file: the file is empty", key="errors.file_empty"), "en")
+    'file: the file is empty'
+    """
+    if lang is None or lang == "en":
+        return str(error)
+    text = error_text(error, lang)
+    if text is None:
+        return f"{t('errors.lead', lang)} {error}"
+    detail = error.fields.get("detail")
+    return f"{text} {detail}" if detail else text
+
+
+def print_warnings(console: Console, warnings: list[str], lang: Lang) -> None:
+    """Each warning of an analysis or a file, in ``lang``."""
+    for warning in warnings:
+        console.print(
+            f"[yellow]{t('cli.hrv.warning', lang)}[/] {warning_text(warning, lang)}",
+            highlight=False,
+        )
+
+
 @contextmanager
-def user_errors() -> Iterator[None]:
-    """Turn the app's user errors (bad input, named field) into exit status 2."""
+def user_errors(lang: Lang | None = None) -> Iterator[None]:
+    """Turn the app's user errors (bad input, named field) into exit status 2, said in
+    ``lang`` when given (English otherwise)."""
     try:
         yield
     except UserError as error:
-        fail(str(error))
+        fail(error_message(error, lang), lang or "en")
 
 
 def parse(model: type[Model], **values: object) -> Model:

@@ -13,10 +13,18 @@ from rich.columns import Columns
 from rich.console import Console, Group
 from rich.table import Table
 
-from vagus.app import FORMATS, example_rr_path, write_beats_csv
-from vagus.cli._base import LangOption, app, fail, language, open_app, user_errors
+from vagus.app import FORMATS, example_rr_path, warning_text, write_beats_csv
+from vagus.cli._base import (
+    LangOption,
+    app,
+    fail,
+    language,
+    open_app,
+    print_warnings,
+    user_errors,
+)
 from vagus.hrv import DOMAINS, INDICES, Index, indices_of
-from vagus.program import Lang, format_number, t
+from vagus.program import Lang, format_number, t, unit_label
 
 if TYPE_CHECKING:
     from vagus.hrv import HrvReport
@@ -61,55 +69,73 @@ class UnitOption(str, Enum):
     s = "s"
 
 
-def format_value(value: float | None, unit: str) -> str:
-    """A value for a table: counts as integers, large values without decimals."""
+def format_value(value: float | None, unit: str, lang: Lang = "en") -> str:
+    """A value for a table: counts as integers, large values without decimals, the decimal
+    mark of ``lang``.
+
+    >>> format_value(1234.5, "ms²", "nb"), format_value(0.1234, "", "nb")
+    ('1\xa0234', '0,123')
+    """
     if value is None:
         return "-"
     if unit == "count":
-        return f"{value:.0f}"
+        return format_number(value, lang, 0)
     magnitude = abs(value)
     if magnitude >= 1000:
-        return f"{value:,.0f}"
+        return format_number(value, lang, 0)
     if magnitude >= 10:
-        return f"{value:.1f}"
+        return format_number(value, lang, 1)
     if magnitude >= 1:
-        return f"{value:.2f}"
-    return f"{value:.3f}"
+        return format_number(value, lang, 2)
+    return format_number(value, lang, 3)
 
 
-def _render_report(console: Console, source: str, report: HrvReport) -> None:
+def _render_report(console: Console, source: str, report: HrvReport, lang: Lang = "en") -> None:
     minutes, seconds = divmod(report.duration_s, 60)
-    console.print(
-        f"[bold]{source}[/]: {report.n_beats} beats, {int(minutes)} min {seconds:.0f} s, "
-        f"spectrum by {report.method}",
-        highlight=False,
+    summary = t(
+        "cli.hrv.summary",
+        lang,
+        source=f"[bold]{source}[/]",
+        beats=report.n_beats,
+        minutes=int(minutes),
+        seconds=f"{seconds:.0f}",
+        method=report.method,
     )
+    console.print(summary, highlight=False)
     art = report.artifacts
     kinds = ", ".join(f"{kind} {count}" for kind, count in art.by_type.items() if count)
-    action = "corrected" if art.enabled else "found (correction off)"
     console.print(
-        f"Artifacts {action}: {art.detected} of {report.n_beats} beats "
-        f"({art.percent:.1f} %){': ' + kinds if kinds else ''}",
+        t(
+            "cli.hrv.artifacts_corrected" if art.enabled else "cli.hrv.artifacts_found",
+            lang,
+            detected=art.detected,
+            beats=report.n_beats,
+            percent=format_number(art.percent, lang, 1),
+            kinds=": " + kinds if kinds else "",
+        ),
         highlight=False,
     )
     # Meanings only where they fit on one line; `vagus indices` lists them all.
     explain = console.width >= _EXPLAIN_MIN_WIDTH
     tables = []
     for domain in DOMAINS:
-        table = Table(title=domain_title(domain, "en"), title_justify="left", expand=False)
-        table.add_column("Index")
-        table.add_column("Value", justify="right")
-        table.add_column("Unit")
+        table = Table(title=domain_title(domain, lang), title_justify="left", expand=False)
+        table.add_column(t("cli.hrv.col_index", lang))
+        table.add_column(t("cli.hrv.col_value", lang), justify="right")
+        table.add_column(t("cli.col_unit", lang))
         if explain:
-            table.add_column("Meaning", overflow="fold")
+            table.add_column(t("cli.col_meaning", lang), overflow="fold")
         for index in indices_of(domain):
-            cells = [index.label, format_value(report.indices[index.name], index.unit), index.unit]
-            table.add_row(*cells, *([index.meaning("en")] if explain else []))
+            cells = [
+                index.label,
+                format_value(report.indices[index.name], index.unit, lang),
+                unit_label(index.unit, lang),
+            ]
+            table.add_row(*cells, *([index.meaning(lang)] if explain else []))
         tables.append(table)
     # Side by side where the terminal is wide enough, stacked where it is not.
     console.print(Columns(tables) if not explain else Group(*tables))
-    for warning in report.warnings:
-        console.print(f"[yellow]warning:[/] {warning}", highlight=False)
+    print_warnings(console, report.warnings, lang)
 
 
 @app.command()
@@ -144,6 +170,7 @@ def hrv(
     example: Annotated[
         bool, typer.Option("--example", help="Analyse the example recording that ships with vagus.")
     ] = False,
+    lang: LangOption = None,
 ) -> None:
     """Analyse a recording: RR files, Polar, Elite HRV, HRV Logger, Kubios, Garmin FIT, EDF/BDF,
     WFDB or an Apple Health export (ECG and PPG are turned into beats first)."""
@@ -151,8 +178,10 @@ def hrv(
         fail("give one RR file, or --example for the bundled recording")
     path = example_rr_path() if example else file
     assert path is not None
-    with user_errors():
-        report = open_app().measurements.analyze_file(
+    app_ = open_app()
+    chosen = language(app_, lang)
+    with user_errors(chosen):
+        report = app_.measurements.analyze_file(
             path,
             method=method.value,
             correct=not no_correct,
@@ -164,7 +193,7 @@ def hrv(
     if json_out:
         sys.stdout.write(json.dumps(report.to_dict(), allow_nan=False) + "\n")
         return
-    _render_report(Console(), path.name if example else str(path), report)
+    _render_report(Console(), path.name if example else str(path), report, chosen)
 
 
 @app.command("indices")
@@ -250,15 +279,20 @@ def info(
     file: Annotated[Path, typer.Argument(help="A recording of any supported format.")],
     channel: Annotated[str | None, typer.Option(help="EDF/WFDB channel, or series:N.")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    lang: LangOption = None,
 ) -> None:
     """Say what a file holds: format, kind, duration, beats or samples, channels, warnings."""
-    with user_errors():
-        description = open_app().measurements.load_recording(file, channel=channel).describe()
+    app_ = open_app()
+    chosen = language(app_, lang)
+    with user_errors(chosen):
+        description = app_.measurements.load_recording(file, channel=channel).describe()
     if json_out:
         sys.stdout.write(json.dumps(description, default=str) + "\n")
         return
     table = Table(show_header=False, title=str(file))
     for key, value in description.items():
+        if key == "warnings" and isinstance(value, list):
+            value = [warning_text(warning, chosen) for warning in value]
         if isinstance(value, list | tuple):
             value = "\n".join(
                 json.dumps(v, default=str) if isinstance(v, dict) else str(v) for v in value

@@ -22,7 +22,15 @@ from rich.table import Table
 from rich.text import Text
 
 from vagus.app import MIN_MEASUREMENT_S, LiveRecording, ResonanceResult, SensorError
-from vagus.cli._base import LangOption, app, fail, language, open_app, user_errors
+from vagus.cli._base import (
+    LangOption,
+    app,
+    fail,
+    language,
+    open_app,
+    print_warnings,
+    user_errors,
+)
 from vagus.program import Lang, format_number, t
 
 if TYPE_CHECKING:
@@ -176,8 +184,7 @@ def measure(
         ),
         highlight=False,
     )
-    for warning in report.warnings:
-        console.print(f"[yellow]warning:[/] {warning}", highlight=False)
+    print_warnings(console, report.warnings, chosen)
 
 
 @app.command()

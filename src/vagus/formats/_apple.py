@@ -43,6 +43,7 @@ import numpy as np
 
 from vagus.formats._common import FormatError, check_file, shorten
 from vagus.formats._recording import Recording, SeriesInfo
+from vagus.hrv._notices import Notice
 from vagus.hrv._types import FloatArray
 
 ROOT_TAG: Final[str] = "HealthData"
@@ -359,22 +360,34 @@ def read_apple(path: Path, *, channel: str | None) -> Recording:
             f"other without a gap, so it holds no RR intervals"
         )
     metadata = _metadata(chosen, resolution_s)
-    warnings = [
-        (
+    warnings: list[str] = [
+        Notice(
+            "formats.apple.resolution",
             f"Apple Health exports beat times to {resolution_s * 1000:g} ms, so these RR "
             f"intervals are {resolution_s * 1000:g} ms coarse; RMSSD and pNN50 are less precise "
-            f"than from a chest strap"
+            f"than from a chest strap",
+            resolution_ms=float(resolution_s * 1000),
         )
     ]
     if n_gaps:
         warnings.append(
-            f"{n_gaps} gap(s) in the beat list ({gap_s:.1f} s of beats the watch left out); the "
-            f"intervals across them are dropped and the pieces joined"
+            Notice(
+                "formats.apple.gaps",
+                f"{n_gaps} gap(s) in the beat list ({gap_s:.1f} s of beats the watch left out); "
+                f"the intervals across them are dropped and the pieces joined",
+                n_gaps=int(n_gaps),
+                gap_s=float(gap_s),
+            )
         )
     if wanted is None and len(infos) > 1:
         warnings.append(
-            f"the export holds {len(infos)} heartbeat series; this is the latest, series:{index} "
-            f"(choose another with --channel series:N; vagus info lists them)"
+            Notice(
+                "formats.apple.many_series",
+                f"the export holds {len(infos)} heartbeat series; this is the latest, "
+                f"series:{index} (choose another with --channel series:N; vagus info lists them)",
+                n_series=len(infos),
+                index=str(index),
+            )
         )
     return Recording(
         source,

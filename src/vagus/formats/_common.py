@@ -100,7 +100,9 @@ def decode_text(raw: bytes, source: str) -> str:
     if b"\x00" in raw:
         raise FormatError(
             f"{source}: is a binary file of a kind vagus does not know; expected RR intervals "
-            f"as text, or a FIT, EDF/BDF, WFDB or Apple Health file"
+            f"as text, or a FIT, EDF/BDF, WFDB or Apple Health file",
+            key="errors.unknown_format",
+            source=source,
         )
     try:
         return raw.decode("utf-8-sig")

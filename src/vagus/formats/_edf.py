@@ -27,6 +27,7 @@ import pyedflib
 from vagus.formats._channels import pick_channel
 from vagus.formats._common import FormatError, check_file
 from vagus.formats._recording import Recording
+from vagus.hrv._notices import Notice
 
 EDF_MAGIC: Final[bytes] = b"0       "
 BDF_MAGIC: Final[bytes] = b"\xffBIOSEMI"
@@ -106,13 +107,16 @@ def read_edf(path: Path, *, channel: str | None) -> Recording:
         reader.close()
     if signal.size == 0:
         raise FormatError(f"{source}: channel {labels[index]!r} holds no samples")
-    warnings = []
+    warnings: list[str] = []
     with path.open("rb") as file:
         if edf_variant(file.read(256)) == "EDF+D":
             metadata["variant"] = "EDF+D"
             warnings.append(
-                "the file is EDF+D (discontinuous): its records are read back to back, so beat "
-                "intervals across a recording gap are wrong"
+                Notice(
+                    "formats.edf.discontinuous",
+                    "the file is EDF+D (discontinuous): its records are read back to back, so "
+                    "beat intervals across a recording gap are wrong",
+                )
             )
     return Recording(
         source,

@@ -29,6 +29,7 @@ import numpy as np
 
 from vagus.formats._common import FormatError, check_file
 from vagus.formats._recording import Recording
+from vagus.hrv._notices import Notice
 
 #: FIT file header: 12 or 14 bytes, with the ASCII ``.FIT`` at bytes 8-11 (FIT Protocol, "File
 #: Header").
@@ -140,7 +141,10 @@ def read_fit(path: Path) -> Recording:
             metadata["invalid_hrv_slots"] = str(invalid)
         if beat_interval_ms:
             warnings.append(
-                "the file also holds beat_intervals messages; the hrv messages are used"
+                Notice(
+                    "formats.fit.both_messages",
+                    "the file also holds beat_intervals messages; the hrv messages are used",
+                )
             )
     elif beat_interval_ms:
         rr_ms = beat_interval_ms

@@ -48,6 +48,7 @@ import numpy as np
 from vagus.formats._common import FormatError, Kind, decode_text, read_bytes, shorten
 from vagus.formats._recording import Recording
 from vagus.hrv import Unit, parse_rr_text
+from vagus.hrv._notices import Notice
 from vagus.hrv._rr import _content_lines  # the lines parse_rr_text reads, numbered as it does
 from vagus.hrv._types import FloatArray
 
@@ -352,8 +353,12 @@ def _read_polar(text: str, source: str, *, unit: Unit | None, column: str | None
             blocked = _count_flag(lines[1:], delimiter, keys.index("blocker"))
             if blocked:
                 notes.append(
-                    f"{blocked} pulse interval(s) carry the sensor's blocker flag (motion or poor "
-                    f"contact made them inaccurate); artifact correction treats them"
+                    Notice(
+                        "formats.polar.blocker",
+                        f"{blocked} pulse interval(s) carry the sensor's blocker flag (motion or "
+                        f"poor contact made them inaccurate); artifact correction treats them",
+                        n_blocked=int(blocked),
+                    )
                 )
         metadata["signal"] = "PPG pulse-to-pulse intervals"
     rr_ms = parse_rr_text(text, source=source, unit=unit, column=column)
@@ -464,8 +469,13 @@ def _polar_fs(timestamps_ns: FloatArray, notes: list[str], metadata: dict[str, s
     )
     if not plausible:
         notes.append(
-            f"the sensor timestamps step by {typical / 1e6:.3g} ms, not the "
-            f"{nominal_step / 1e6:.3g} ms of 130 Hz; the nominal 130 Hz is used"
+            Notice(
+                "formats.polar.clock",
+                f"the sensor timestamps step by {typical / 1e6:.3g} ms, not the "
+                f"{nominal_step / 1e6:.3g} ms of 130 Hz; the nominal 130 Hz is used",
+                step_ms=typical / 1e6,
+                nominal_ms=nominal_step / 1e6,
+            )
         )
         metadata["fs"] = f"{POLAR_ECG_FS_HZ:g} Hz (nominal; the sensor clock is implausible)"
         return POLAR_ECG_FS_HZ
@@ -473,8 +483,13 @@ def _polar_fs(timestamps_ns: FloatArray, notes: list[str], metadata: dict[str, s
     if gaps.any():
         lost_s = float(np.sum(steps[gaps] - typical)) / NS_PER_S
         notes.append(
-            f"{int(gaps.sum())} gap(s) or jump(s) in the sensor timestamps ({lost_s:.2f} s of "
-            f"lost samples); beat intervals across a gap are wrong"
+            Notice(
+                "formats.polar.gaps",
+                f"{int(gaps.sum())} gap(s) or jump(s) in the sensor timestamps ({lost_s:.2f} s "
+                f"of lost samples); beat intervals across a gap are wrong",
+                n_gaps=int(gaps.sum()),
+                lost_s=lost_s,
+            )
         )
     fs_hz = NS_PER_S / float(np.mean(steps[~gaps])) if (~gaps).any() else POLAR_ECG_FS_HZ
     metadata["fs"] = f"{fs_hz:.4f} Hz (measured from the sensor clock)"

@@ -28,6 +28,7 @@ import numpy as np
 from vagus.formats._channels import pick_channel
 from vagus.formats._common import FormatError, check_file, shorten
 from vagus.formats._recording import Recording
+from vagus.hrv._notices import Notice
 from vagus.hrv._types import FloatArray
 
 #: Annotation labels that mark a heartbeat (PhysioNet annotation codes, "Beat annotations"; also
@@ -144,8 +145,13 @@ def read_wfdb(path: Path, *, channel: str | None) -> Recording:
         rr_ms, note = _reference_rr(base, annotation_file, fs_hz, signal.size)
         metadata["beats_from"] = note
         warnings.append(
-            f"using the {rr_ms.size + 1} reference beat annotations in {annotation_file.name} "
-            f"rather than detecting beats in the signal"
+            Notice(
+                "formats.wfdb.reference_beats",
+                f"using the {rr_ms.size + 1} reference beat annotations in "
+                f"{annotation_file.name} rather than detecting beats in the signal",
+                n_beats=int(rr_ms.size + 1),
+                file=annotation_file.name,
+            )
         )
         kind = "rr"
     return Recording(

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
         poincare,
         sample_entropy,
     )
+    from vagus.hrv._notices import Notice, as_notice, notice_text
     from vagus.hrv._registry import BY_NAME, DOMAINS, INDICES, NAMES, Domain, Index, indices_of
     from vagus.hrv._rr import RrDataError, Unit, detect_unit, parse_rr_text, read_rr, validate_rr
     from vagus.hrv._time import time_domain
@@ -49,9 +50,11 @@ _LAZY: dict[str, str] = {
     "METHODS": "vagus.hrv._frequency",
     "Method": "vagus.hrv._frequency",
     "NAMES": "vagus.hrv._registry",
+    "Notice": "vagus.hrv._notices",
     "RrDataError": "vagus.hrv._rr",
     "Unit": "vagus.hrv._rr",
     "analyze": "vagus.hrv._analyze",
+    "as_notice": "vagus.hrv._notices",
     "correct_rr": "vagus.hrv._artifacts",
     "detect_artifacts": "vagus.hrv._artifacts",
     "detect_unit": "vagus.hrv._rr",
@@ -60,6 +63,7 @@ _LAZY: dict[str, str] = {
     "frequency_domain": "vagus.hrv._frequency",
     "indices_of": "vagus.hrv._registry",
     "nonlinear_domain": "vagus.hrv._nonlinear",
+    "notice_text": "vagus.hrv._notices",
     "parse_rr_text": "vagus.hrv._rr",
     "poincare": "vagus.hrv._nonlinear",
     "power_spectrum": "vagus.hrv._frequency",
@@ -96,9 +100,11 @@ __all__ = [
     "HrvReport",
     "Index",
     "Method",
+    "Notice",
     "RrDataError",
     "Unit",
     "analyze",
+    "as_notice",
     "correct_rr",
     "detect_artifacts",
     "detect_unit",
@@ -107,6 +113,7 @@ __all__ = [
     "frequency_domain",
     "indices_of",
     "nonlinear_domain",
+    "notice_text",
     "parse_rr_text",
     "poincare",
     "power_spectrum",

@@ -17,6 +17,7 @@ from vagus.hrv._artifacts import ArtifactReport, correct_rr
 from vagus.hrv._constants import ARTIFACT_WARN_PERCENT
 from vagus.hrv._frequency import METHODS, Method, frequency_domain
 from vagus.hrv._nonlinear import nonlinear_domain
+from vagus.hrv._notices import Notice, as_notice
 from vagus.hrv._registry import BY_NAME, INDICES, NAMES, Index
 from vagus.hrv._rr import Unit, validate_rr
 from vagus.hrv._time import time_domain
@@ -38,7 +39,8 @@ class HrvReport:
     artifacts : ArtifactReport
         What artifact correction found and did.
     warnings : list of str
-        Everything the reader should know: unreliable data, indices left out and why.
+        Everything the reader should know: unreliable data, indices left out and why, in
+        English. Each is a :class:`~vagus.hrv.Notice` when it has a code (see ``notices``).
     indices : dict
         Every registered index by name (see ``vagus.hrv.INDICES``); ``None`` where undefined.
     nn_ms : numpy.ndarray
@@ -52,6 +54,12 @@ class HrvReport:
     warnings: list[str]
     indices: dict[str, float | None]
     nn_ms: FloatArray = field(repr=False)
+
+    @property
+    def notices(self) -> tuple[Notice, ...]:
+        """The warnings as notices, each with a code and fields: show one in a language with
+        :func:`vagus.hrv.notice_text` (a warning without a code stays English)."""
+        return tuple(as_notice(warning) for warning in self.warnings)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape of ``vagus hrv --json``."""
@@ -68,16 +76,34 @@ def _too_little(index: Index, n_nn: int, duration_s: float) -> bool:
     return n_nn < index.min_beats or duration_s < index.min_duration_s
 
 
-def _group_minimum_warnings(missing: list[Index], n_nn: int, duration_s: float) -> Iterable[str]:
+def _need(index: Index) -> Notice:
+    """The minimum data of ``index``, as a notice (``need`` of ``hrv.too_little_data``)."""
+    text = index.minimum_text()
+    beats, seconds = index.min_beats, float(index.min_duration_s)
+    if beats > 1 and seconds > 0:
+        return Notice("hrv.need.beats_and_seconds", text, beats=beats, seconds=seconds)
+    if beats > 1:
+        return Notice("hrv.need.beats", text, beats=beats)
+    if seconds > 0:
+        return Notice("hrv.need.seconds", text, seconds=seconds)
+    return Notice("hrv.need.one_beat", text)
+
+
+def _group_minimum_warnings(missing: list[Index], n_nn: int, duration_s: float) -> Iterable[Notice]:
     """One warning per distinct minimum, naming every index it left out."""
     by_minimum: dict[tuple[int, float], list[str]] = {}
     for index in missing:
         by_minimum.setdefault((index.min_beats, index.min_duration_s), []).append(index.name)
     for names in by_minimum.values():
-        need = BY_NAME[names[0]].minimum_text()
-        yield (
+        need = _need(BY_NAME[names[0]])
+        yield Notice(
+            "hrv.too_little_data",
             f"{', '.join(names)}: not computed, needs at least {need} of data; "
-            f"this recording has {n_nn} beats, {duration_s:.1f} s"
+            f"this recording has {n_nn} beats, {duration_s:.1f} s",
+            indices=", ".join(names),
+            need=need,
+            n_beats=n_nn,
+            duration_s=duration_s,
         )
 
 
@@ -134,8 +160,13 @@ def analyze(
     if artifacts.percent > ARTIFACT_WARN_PERCENT:
         done = "corrected" if artifacts.enabled else "found and not corrected"
         warnings.append(
-            f"artifacts: {artifacts.percent:.1f} % of beats were {done} (more than "
-            f"{ARTIFACT_WARN_PERCENT:g} %); the indices are unreliable"
+            Notice(
+                "hrv.artifacts.corrected" if artifacts.enabled else "hrv.artifacts.uncorrected",
+                f"artifacts: {artifacts.percent:.1f} % of beats were {done} (more than "
+                f"{ARTIFACT_WARN_PERCENT:g} %); the indices are unreliable",
+                percent=float(artifacts.percent),
+                limit_percent=float(ARTIFACT_WARN_PERCENT),
+            )
         )
 
     missing = [index for index in INDICES if _too_little(index, n_nn, duration_s)]
@@ -156,7 +187,11 @@ def analyze(
     for name in NAMES:
         value = None if name in skip else values.get(name)
         if value is not None and not math.isfinite(value):
-            domain_warnings.append(f"{name}: undefined for this recording")
+            domain_warnings.append(
+                Notice(
+                    "hrv.undefined.not_finite", f"{name}: undefined for this recording", index=name
+                )
+            )
             value = None
         indices[name] = value
     # Reasons for indices we left out anyway would only repeat the minimum-data warning.

@@ -57,6 +57,7 @@ from vagus.hrv._constants import (
     WELCH_OVERLAP,
     WELCH_WINDOW_S,
 )
+from vagus.hrv._notices import Notice
 from vagus.hrv._types import FloatArray
 
 Method = Literal["welch", "lomb", "ar"]
@@ -638,13 +639,27 @@ def frequency_domain(
         result["hf_nu"] = 100.0 * hf / (lf + hf)
     else:
         for name in ("lf_nu", "hf_nu"):
-            notes.append(f"{name}: undefined, LF + HF power is zero (no variability)")
+            notes.append(
+                Notice(
+                    "hrv.undefined.no_lf_hf",
+                    f"{name}: undefined, LF + HF power is zero (no variability)",
+                    index=name,
+                )
+            )
     if hf > 0.0:
         result["lf_hf"] = lf / hf
         result["ln_hf"] = math.log(hf)
     else:
         for name in ("lf_hf", "ln_hf"):
-            notes.append(f"{name}: undefined, HF power is zero (no variability in 0.15-0.4 Hz)")
+            notes.append(
+                Notice(
+                    "hrv.undefined.no_hf",
+                    f"{name}: undefined, HF power is zero (no variability in 0.15-0.4 Hz)",
+                    index=name,
+                    low_hz=float(HF_BAND_HZ[0]),
+                    high_hz=float(HF_BAND_HZ[1]),
+                )
+            )
     for name, band, band_total in (
         ("vlf_peak", VLF_BAND_HZ, vlf),
         ("lf_peak", LF_BAND_HZ, lf),
@@ -654,11 +669,23 @@ def frequency_domain(
         result[name] = peak
         if peak is None:
             notes.append(
-                f"{name}: undefined, no power in {band[0]:g}-{band[1]:g} Hz "
-                "(no variability there, or the recording is too short)"
+                Notice(
+                    "hrv.undefined.no_band_power",
+                    f"{name}: undefined, no power in {band[0]:g}-{band[1]:g} Hz "
+                    "(no variability there, or the recording is too short)",
+                    index=name,
+                    low_hz=float(band[0]),
+                    high_hz=float(band[1]),
+                )
             )
     for name, value in result.items():
         if value is not None and not math.isfinite(value):  # defensive: never hand out NaN
-            notes.append(f"{name}: undefined for this recording (not a finite number)")
+            notes.append(
+                Notice(
+                    "hrv.undefined.not_finite",
+                    f"{name}: undefined for this recording (not a finite number)",
+                    index=name,
+                )
+            )
             result[name] = None
     return result

@@ -32,6 +32,7 @@ from typing import Final
 import numpy as np
 
 from vagus.hrv._constants import DFA_ALPHA1_BEATS, DFA_ALPHA2_BEATS, SAMPEN_M, SAMPEN_R_FACTOR
+from vagus.hrv._notices import Notice
 from vagus.hrv._types import FloatArray, IntArray
 
 #: Keys of :func:`nonlinear_domain`, in the order of the index registry.
@@ -194,24 +195,32 @@ def _loglog_slope(sizes: IntArray, fluctuation: FloatArray) -> float:
 
 def _dfa_alpha_reason(
     x: FloatArray, min_box: int, max_box: int, fluctuation: FloatArray | None = None
-) -> tuple[float | None, str]:
-    """Alpha and, when it is undefined, why (for the warnings of ``nonlinear_domain``)."""
+) -> tuple[float | None, Notice | None]:
+    """Alpha and, when it is undefined, why (for the warnings of ``nonlinear_domain``: a
+    notice whose text is the reason, to follow "<index>: undefined, ")."""
     if min_box < DFA_MIN_BOX_BEATS or max_box <= min_box:
         raise ValueError(
             f"min_box, max_box: expected {DFA_MIN_BOX_BEATS} <= min_box < max_box, "
             f"got {min_box}, {max_box}"
         )
     if x.size < max_box:
-        return None, (
-            f"needs at least {max_box} beats for boxes of {min_box}-{max_box} beats (got {x.size})"
+        return None, Notice(
+            "hrv.undefined.dfa_too_short",
+            f"needs at least {max_box} beats for boxes of {min_box}-{max_box} beats (got {x.size})",
+            min_box=min_box,
+            max_box=max_box,
+            n_beats=int(x.size),
         )
     sizes = np.arange(min_box, max_box + 1, dtype=np.intp)
     if fluctuation is None:
         fluctuation = dfa_fluctuation(x, sizes)
     floor = NUMERICAL_ZERO_REL * float(np.mean(x)) * sizes
     if np.any(fluctuation <= floor):
-        return None, "the series has no fluctuation to fit (constant within the boxes)"
-    return _loglog_slope(sizes, fluctuation), ""
+        return None, Notice(
+            "hrv.undefined.dfa_flat",
+            "the series has no fluctuation to fit (constant within the boxes)",
+        )
+    return _loglog_slope(sizes, fluctuation), None
 
 
 def dfa_alpha(rr_ms: FloatArray, min_box: int, max_box: int) -> float | None:
@@ -434,21 +443,35 @@ def _check_m(m: int) -> int:
 
 def _sample_entropy_reason(
     x: FloatArray, m: int, r: float | None, counts: Callable[..., tuple[int, int]]
-) -> tuple[float | None, str]:
+) -> tuple[float | None, Notice | None]:
     m = _check_m(m)
     tolerance = _tolerance(x, r)
     if tolerance is None or x.size - m < 2:
-        return None, f"needs at least {m + 2} beats for m = {m} (got {x.size})"
+        return None, Notice(
+            "hrv.undefined.sampen_too_short",
+            f"needs at least {m + 2} beats for m = {m} (got {x.size})",
+            min_beats=m + 2,
+            m=m,
+            n_beats=int(x.size),
+        )
     count_a, count_b = counts(x, tolerance, m)
     if count_b == 0:
-        return None, f"no two templates of {m} beats match within r = {tolerance:.3g} ms"
+        return None, Notice(
+            "hrv.undefined.sampen_no_match",
+            f"no two templates of {m} beats match within r = {tolerance:.3g} ms",
+            beats=m,
+            r_ms=float(tolerance),
+        )
     if count_a == 0:
-        return None, (
+        return None, Notice(
+            "hrv.undefined.sampen_infinite",
             f"no two templates of {m + 1} beats match within r = {tolerance:.3g} ms "
-            "(the entropy would be infinite)"
+            "(the entropy would be infinite)",
+            beats=m + 1,
+            r_ms=float(tolerance),
         )
     # ln(B/A) = -ln(A/B), written so that A = B gives +0.0 rather than -0.0.
-    return math.log(count_b / count_a), ""
+    return math.log(count_b / count_a), None
 
 
 def sample_entropy(rr_ms: FloatArray, m: int = SAMPEN_M, r: float | None = None) -> float | None:
@@ -509,6 +532,11 @@ def _sample_entropy_reference(
 
 
 # --- The domain ----------------------------------------------------------------------------------
+def _undefined(index: str, reason: Notice) -> Notice:
+    """The warning that ``index`` is undefined, for ``reason`` (a notice of the reason alone)."""
+    return Notice(reason.code, f"{index}: undefined, {reason}", index=index, **reason.fields)
+
+
 def nonlinear_domain(
     rr_ms: FloatArray, warnings: list[str] | None = None
 ) -> dict[str, float | None]:
@@ -538,7 +566,7 @@ def nonlinear_domain(
     >>> out = nonlinear_domain(np.array([800.0, 810.0, 790.0, 805.0, 795.0]), notes)
     >>> round(out["sd1"], 2), out["dfa_alpha1"]
     (11.68, None)
-    >>> notes[0]
+    >>> str(notes[0])
     'dfa_alpha1: undefined, needs at least 16 beats for boxes of 4-16 beats (got 5)'
     """
     x = np.asarray(rr_ms, dtype=np.float64)
@@ -547,10 +575,22 @@ def nonlinear_domain(
     if x.size < POINCARE_MIN_BEATS:
         for key in ("sd1", "sd2", "sd1_sd2", "poincare_area"):
             notes.append(
-                f"{key}: undefined, needs at least {POINCARE_MIN_BEATS} beats (got {x.size})"
+                Notice(
+                    "hrv.undefined.too_few_beats",
+                    f"{key}: undefined, needs at least {POINCARE_MIN_BEATS} beats (got {x.size})",
+                    index=key,
+                    min_beats=POINCARE_MIN_BEATS,
+                    n_beats=int(x.size),
+                )
             )
     elif out["sd1_sd2"] is None:
-        notes.append("sd1_sd2: undefined, SD2 is 0 (no variability along the line of identity)")
+        notes.append(
+            Notice(
+                "hrv.undefined.sd2_zero",
+                "sd1_sd2: undefined, SD2 is 0 (no variability along the line of identity)",
+                index="sd1_sd2",
+            )
+        )
 
     low, high = (
         min(DFA_ALPHA1_BEATS[0], DFA_ALPHA2_BEATS[0]),
@@ -565,11 +605,11 @@ def nonlinear_domain(
         part = fluctuation[min_box - low : max_box - low + 1]
         value, reason = _dfa_alpha_reason(x, min_box, max_box, part)
         out[key] = value
-        if value is None:
-            notes.append(f"{key}: undefined, {reason}")
+        if reason is not None:
+            notes.append(_undefined(key, reason))
 
     value, reason = _sample_entropy_reason(x, SAMPEN_M, None, _match_counts)
     out["sampen"] = value
-    if value is None:
-        notes.append(f"sampen: undefined, {reason}")
+    if reason is not None:
+        notes.append(_undefined("sampen", reason))
     return {key: out[key] for key in NONLINEAR_KEYS}

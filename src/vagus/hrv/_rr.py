@@ -152,7 +152,9 @@ def detect_unit(values_median: float) -> Unit:
 
 def _to_ms(values: FloatArray, unit: Unit | None, *, source: str, hint: str) -> FloatArray:
     if values.size == 0:
-        raise RrDataError(f"{source}: no RR intervals found{hint}")
+        raise RrDataError(
+            f"{source}: no RR intervals found{hint}", key="errors.no_rr", source=source
+        )
     median = float(np.median(values))
     chosen = unit if unit is not None else detect_unit(median)
     rr_ms = values * 1000.0 if chosen == "s" else values
@@ -162,7 +164,12 @@ def _to_ms(values: FloatArray, unit: Unit | None, *, source: str, hint: str) -> 
             f"{source}: the typical value is {median:g}, which is not an RR interval in "
             f"{'seconds' if chosen == 's' else 'milliseconds'}; expected values of "
             f"{MIN_RR_MS / 1000:g}-{MAX_RR_MS / 1000:g} s or {MIN_RR_MS:g}-{MAX_RR_MS:g} ms"
-            + ("" if unit is not None else " (use --unit ms|s if the unit was guessed wrong)")
+            + ("" if unit is not None else " (use --unit ms|s if the unit was guessed wrong)"),
+            key="errors.not_rr",
+            source=source,
+            value=median,
+            low_ms=MIN_RR_MS,
+            high_ms=MAX_RR_MS,
         )
     return np.ascontiguousarray(rr_ms, dtype=np.float64)
 
@@ -265,7 +272,11 @@ def parse_rr_text(
     text = text.removeprefix("\ufeff")
     lines = _content_lines(text)
     if not lines:
-        raise RrDataError(f"{source}: the file is empty; expected RR intervals, one per line")
+        raise RrDataError(
+            f"{source}: the file is empty; expected RR intervals, one per line",
+            key="errors.rr_file_empty",
+            source=source,
+        )
 
     first_number, first_line = lines[0]
     delimiter = _sniff_delimiter(first_line)

@@ -15,6 +15,7 @@ import math
 import numpy as np
 
 from vagus.hrv._constants import HISTOGRAM_BIN_MS, HR_AVERAGE_BEATS
+from vagus.hrv._notices import Notice
 from vagus.hrv._types import FloatArray
 
 MS_PER_MINUTE = 60_000.0
@@ -177,7 +178,13 @@ def time_domain(nn_ms: FloatArray, warnings: list[str] | None = None) -> dict[st
         ln_rmssd=math.log(rmssd) if rmssd > 0 else None,
     )
     if rmssd == 0 and warnings is not None:
-        warnings.append("ln_rmssd: undefined because RMSSD is 0 (every interval is the same)")
+        warnings.append(
+            Notice(
+                "hrv.undefined.rmssd_zero",
+                "ln_rmssd: undefined because RMSSD is 0 (every interval is the same)",
+                index="ln_rmssd",
+            )
+        )
     if n >= 3:
         out["sdsd"] = float(np.std(diff, ddof=1))
     counts, _ = histogram(nn_ms)

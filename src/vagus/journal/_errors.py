@@ -21,8 +21,10 @@ class JournalError(UserError):
         The field (or export path, such as ``sessions[2].status``) that was wrong.
     """
 
-    def __init__(self, message: str, *, field: str | None = None) -> None:
-        super().__init__(message, field)
+    def __init__(
+        self, message: str, *, field: str | None = None, key: str | None = None, **fields: object
+    ) -> None:
+        super().__init__(message, field, key=key, **fields)
 
 
 def quoted(value: Any) -> str:

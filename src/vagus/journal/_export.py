@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from vagus.journal import _validate as check
 from vagus.journal._engine import PRIVATE_FILE_MODE
-from vagus.journal._errors import JournalError, bad
+from vagus.journal._errors import JournalError, bad, quoted
 from vagus.journal._models import (
     CHECKIN_FIELDS,
     RATING_MOMENTS,
@@ -417,15 +417,24 @@ def parse_export(data: Any) -> ParsedExport:
         Naming the first bad field by its path and what was expected.
     """
     if not isinstance(data, Mapping):
-        raise bad(
+        error = bad(
             "export", f"a JSON object written by vagus export ({FORMAT_NAME})", type(data).__name__
         )
+        raise JournalError(str(error), field=error.field, key="errors.not_an_export")
     if data.get("format") != FORMAT_NAME:
-        raise bad("format", repr(FORMAT_NAME), data.get("format"))
+        error = bad("format", repr(FORMAT_NAME), data.get("format"))
+        raise JournalError(str(error), field=error.field, key="errors.not_an_export")
     version = data.get("version")
     if isinstance(version, bool) or version not in READ_VERSIONS:
         readable = " or ".join(str(item) for item in READ_VERSIONS)
-        raise bad("version", f"{readable} (the export versions this vagus reads)", version)
+        error = bad("version", f"{readable} (the export versions this vagus reads)", version)
+        raise JournalError(
+            str(error),
+            field=error.field,
+            key="errors.export_version",
+            got=quoted(version),
+            readable=readable,
+        )
     check.timestamp("exported_at", data.get("exported_at"))
     expected = {*HEADER_FIELDS, *BY_SECTION}
     for name in data:
@@ -536,6 +545,7 @@ def import_tables(session: Session, parsed: ParsedExport) -> dict[str, int]:
             f"import: expected a journal without records, this one holds ({listed}); "
             "export and forget it first, or import into a new home",
             field="import",
+            key="errors.journal_not_empty",
         )
     counts: dict[str, int] = {}
     for section in SECTIONS:
@@ -605,11 +615,17 @@ def read_export(path: str | Path) -> Any:
         raw = source.read_text(encoding="utf-8")
     except OSError as error:
         raise JournalError(
-            f"{source}: cannot read the file ({error.strerror})", field="file"
+            f"{source}: cannot read the file ({error.strerror})",
+            field="file",
+            key="errors.export_unreadable",
+            source=source,
         ) from None
     except UnicodeDecodeError:
         raise JournalError(
-            f"{source}: expected a UTF-8 JSON file from vagus export", field="file"
+            f"{source}: expected a UTF-8 JSON file from vagus export",
+            field="file",
+            key="errors.not_an_export_file",
+            source=source,
         ) from None
     try:
         return json.loads(raw)
@@ -618,6 +634,8 @@ def read_export(path: str | Path) -> Any:
             f"{source}, line {error.lineno}, column {error.colno}: expected JSON from vagus "
             f"export ({error.msg})",
             field="file",
+            key="errors.not_an_export_file",
+            source=source,
         ) from None
 
 

@@ -19,7 +19,16 @@ from vagus.program.exercises import (
     total_duration_s,
     validate_params,
 )
-from vagus.program.i18n import LANGS, Lang, format_number, format_significant, resolve_lang, t
+from vagus.program.i18n import (
+    LANGS,
+    Lang,
+    error_text,
+    format_number,
+    format_significant,
+    resolve_lang,
+    t,
+    unit_label,
+)
 from vagus.program.pacer import BreathPattern, PacerError, PacerState, boundaries, phase_at
 from vagus.program.plan import (
     ExerciseOverride,
@@ -86,6 +95,7 @@ __all__ = [
     "cue_text",
     "default_minutes",
     "defaults",
+    "error_text",
     "evaluate",
     "format_number",
     "format_significant",
@@ -100,5 +110,6 @@ __all__ = [
     "stop_symptoms",
     "t",
     "total_duration_s",
+    "unit_label",
     "validate_params",
 ]

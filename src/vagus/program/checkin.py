@@ -87,10 +87,22 @@ def check_rating(name: str, value: object, *, higher_is_better: bool = False) ->
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise UserError(f"{name}: expected a whole number 0-10 ({ends}), got {value!r}")
     if value != int(value):
-        raise UserError(f"{name}: {value!r} is not a whole number 0-10")
+        raise UserError(
+            f"{name}: {value!r} is not a whole number 0-10",
+            name,
+            key="errors.rating_whole",
+            value=value,
+            low=RATING_MIN,
+            high=RATING_MAX,
+        )
     if not RATING_MIN <= value <= RATING_MAX:
         raise UserError(
-            f"{name}: {value:g} is outside the rating range {RATING_MIN}-{RATING_MAX} ({ends})"
+            f"{name}: {value:g} is outside the rating range {RATING_MIN}-{RATING_MAX} ({ends})",
+            name,
+            key="errors.rating_range",
+            value=value,
+            low=RATING_MIN,
+            high=RATING_MAX,
         )
     return int(value)
 

@@ -131,7 +131,16 @@ class ParamSpec:
         lo = self.min if self.min is not None else -math.inf
         hi = self.max if self.max is not None else math.inf
         if not (math.isfinite(value) and lo <= value <= hi):
-            raise UserError(f"{where} = {value:g} is outside the allowed {lo:g}-{hi:g} {self.unit}")
+            raise UserError(
+                f"{where} = {value:g} is outside the allowed {lo:g}-{hi:g} {self.unit}",
+                self.name,
+                key="errors.param_range",
+                name=self.name,
+                value=float(value),
+                low=lo,
+                high=hi,
+                unit=self.unit,
+            )
         if self.integer:
             if value != int(value):
                 raise UserError(f"{where} must be a whole number, got {value:g}")
@@ -384,7 +393,12 @@ def validate_params(exercise_id: str, params: Mapping[str, object]) -> dict[str,
 
 def _require_exercise(exercise_id: str) -> None:
     if exercise_id not in PARAM_SPECS:
-        raise UserError(f"unknown exercise {exercise_id!r} (known: {', '.join(EXERCISE_IDS)})")
+        raise UserError(
+            f"unknown exercise {exercise_id!r} (known: {', '.join(EXERCISE_IDS)})",
+            "exercise_id",
+            key="errors.unknown_exercise",
+            exercise=exercise_id,
+        )
 
 
 # --- log fields ---------------------------------------------------------------------------------

@@ -504,6 +504,54 @@ def message_fields(key: str) -> frozenset[str]:
     return messages.fields(key)
 
 
+#: The field of a user error that holds English technical detail: shown after the message,
+#: marked as English, never filled into the text.
+DETAIL_FIELD: Final[str] = "detail"
+
+
+def unit_label(unit: str, lang: Lang) -> str:
+    """A unit as a reader of ``lang`` writes it ("bpm" is "slag/min" in Norwegian); a unit
+    without a translation (ms, Hz, %) is the same in both.
+
+    >>> unit_label("bpm", "nb"), unit_label("ms", "nb"), unit_label("count", "en")
+    ('slag/min', 'ms', 'count')
+    """
+    key = f"units.{unit.replace('/', '_per_').replace('.', '_')}"
+    return t(key, lang) if key in _messages().texts else unit
+
+
+def _error_field(name: str, value: object, lang: Lang) -> str:
+    if name == "unit" and isinstance(value, str):
+        return unit_label(value, lang)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    return format_number(float(value), lang, 0 if float(value).is_integer() else None)
+
+
+def error_text(error: UserError, lang: Lang) -> str | None:
+    """A user error in ``lang`` from its message key (``errors.*``), numbers formatted for the
+    language; None when it has no key (the face then shows the English message).
+
+    >>> error = UserError("calm: 11 is outside", "calm", key="errors.rating_range", value=11,
+    ...                   low=0, high=10)
+    >>> error_text(error, "nb")
+    'Velg et helt tall fra 0 til 10 (du skrev 11).'
+    >>> error_text(UserError("no key"), "nb") is None
+    True
+    """
+    if error.key is None or error.key not in _messages().texts:
+        return None
+    fields = {
+        name: _error_field(name, value, lang)
+        for name, value in error.fields.items()
+        if name != DETAIL_FIELD
+    }
+    try:
+        return t(error.key, lang, **fields)
+    except KeyError:
+        return None
+
+
 #: The Babel locale of each language: numbers and dates as a reader of that language expects
 #: them (Norwegian bokmål writes a decimal comma and a space between thousands).
 BABEL_LOCALES: Final[Mapping[str, str]] = {"nb": "nb_NO", "en": "en_GB"}

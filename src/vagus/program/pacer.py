@@ -142,7 +142,13 @@ class BreathPattern:
         for name, part_ms in (("inhale_s", self._ms[0]), ("exhale_s", self._ms[2])):
             if part_ms < MIN_BREATH_PART_MS:
                 raise PacerError(
-                    f"{name} must be at least {MIN_BREATH_PART_S:g} s, got {part_ms / MS_PER_S:g} s"
+                    f"{name} must be at least {MIN_BREATH_PART_S:g} s, "
+                    f"got {part_ms / MS_PER_S:g} s",
+                    name,
+                    key="errors.breath_part_short",
+                    name=name,
+                    low=float(MIN_BREATH_PART_S),
+                    value=part_ms / MS_PER_S,
                 )
         cycle = self.cycle_ms
         if not MIN_CYCLE_MS <= cycle <= MAX_CYCLE_MS:
@@ -150,7 +156,14 @@ class BreathPattern:
             raise PacerError(
                 f"breathing rate {60 * MS_PER_S / cycle:.3g} breaths/min (a {cycle / MS_PER_S:g} s "
                 f"cycle) is outside the allowed {MIN_RATE_BPM:g}-{MAX_RATE_BPM:g} breaths/min: "
-                f"make the breath {hint}"
+                f"make the breath {hint}",
+                key="errors.breath_rate_slower"
+                if hint == "slower"
+                else "errors.breath_rate_faster",
+                rate=round(60 * MS_PER_S / cycle, 1),
+                cycle_s=cycle / MS_PER_S,
+                low=float(MIN_RATE_BPM),
+                high=float(MAX_RATE_BPM),
             )
 
     @classmethod
@@ -178,7 +191,11 @@ class BreathPattern:
         if not (math.isfinite(bpm) and MIN_RATE_BPM <= bpm <= MAX_RATE_BPM):
             raise PacerError(
                 f"breathing rate {bpm:g} breaths/min is outside the allowed "
-                f"{MIN_RATE_BPM:g}-{MAX_RATE_BPM:g} breaths/min"
+                f"{MIN_RATE_BPM:g}-{MAX_RATE_BPM:g} breaths/min",
+                key="errors.breath_rate",
+                rate=float(bpm),
+                low=float(MIN_RATE_BPM),
+                high=float(MAX_RATE_BPM),
             )
         if not (math.isfinite(ratio) and ratio > 0):
             raise PacerError(f"ratio (out-breath / in-breath) must be > 0, got {ratio:g}")

@@ -19,10 +19,21 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Final
 
 import numpy as np
 
+from vagus.hrv._notices import Notice
 from vagus.signals._detection import BoolArray, FloatArray, IntArray, merge_ranges
+
+#: The notice code (``signals.reason.<code>``) of each reason a stretch is unusable.
+REASON_CODES: Final[dict[str, str]] = {
+    "not-a-number samples": "not_a_number",
+    "flat line": "flat_line",
+    "clipping": "clipping",
+    "noise": "noise",
+    "beats unlike the recording's typical beat (noise, or ectopic beats)": "unlike_beats",
+}
 
 
 def runs(mask: BoolArray) -> tuple[IntArray, IntArray]:
@@ -125,16 +136,29 @@ class Quality:
             return []
         seconds = total / self.fs_hz
         percent = 100.0 * total / self.n_samples
-        reasons = ", ".join(
-            f"{reason} {float(np.sum(e - s)) / self.fs_hz:.1f} s"
+        reasons = tuple(
+            Notice(
+                f"signals.reason.{REASON_CODES.get(reason, 'noise')}",
+                f"{reason} {float(np.sum(e - s)) / self.fs_hz:.1f} s",
+                duration_s=float(np.sum(e - s)) / self.fs_hz,
+            )
             for reason, (s, e) in self.by_reason.items()
         )
-        sentence = (
+        sentence = Notice(
+            "signals.unusable",
             f"{what}: {percent:.1f} % of the signal ({seconds:.1f} s of "
-            f"{self.n_samples / self.fs_hz:.1f} s) was unusable and left out: {reasons}; with "
+            f"{self.n_samples / self.fs_hz:.1f} s) was unusable and left out: "
+            f"{', '.join(reasons)}; with "
             f"{margin_s * 1000:.0f} ms margins and the usable stretches shorter than "
             f"{min_segment_s:g} s between them; no beat is reported there and no interval "
-            "spans it"
+            "spans it",
+            what=Notice(f"signals.kind.{what.lower()}", what),
+            percent=percent,
+            unusable_s=seconds,
+            total_s=self.n_samples / self.fs_hz,
+            reasons=reasons,
+            margin_ms=margin_s * 1000,
+            min_segment_s=float(min_segment_s),
         )
         return [sentence]
 

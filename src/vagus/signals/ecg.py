@@ -56,6 +56,7 @@ import numpy.typing as npt
 import scipy.signal
 from sleepecg.heartbeats import detect_heartbeats
 
+from vagus.hrv._notices import Notice
 from vagus.signals._detection import (
     BeatDetection,
     BoolArray,
@@ -186,7 +187,7 @@ def detect_ecg_beats(
 
     warnings = quality.warning(starts, stops, "ECG", MARGIN_S, MIN_SEGMENT_S)
     if peaks.size == 0:
-        warnings.append("ECG: no beats were found in the usable signal")
+        warnings.append(Notice("signals.no_beats", "ECG: no beats were found in the usable signal"))
     return BeatDetection(peaks, fs, to_list(starts, stops), warnings, offsets)
 
 

@@ -40,6 +40,7 @@ import numpy.typing as npt
 import scipy.ndimage
 import scipy.signal
 
+from vagus.hrv._notices import Notice
 from vagus.signals._detection import (
     BeatDetection,
     FloatArray,
@@ -66,10 +67,11 @@ CLIP_MIN_S: Final[float] = 0.1
 MARGIN_S: Final[float] = 0.3
 MIN_SEGMENT_S: Final[float] = 3.0
 
-PRV_WARNING: Final[str] = (
+PRV_WARNING: Final[str] = Notice(
+    "signals.prv",
     "PPG: these are pulse intervals, not heartbeats; HRV from PPG is pulse-rate variability, "
     "which at rest reads RMSSD and high-frequency power higher than ECG does (Schäfer & Vagedes "
-    "2013, Int J Cardiol 166:15-29); use an ECG chest strap when exact values matter"
+    "2013, Int J Cardiol 166:15-29); use an ECG chest strap when exact values matter",
 )
 
 
@@ -133,7 +135,9 @@ def detect_ppg_beats(
 
     warnings = [*quality.warning(starts, stops, "PPG", MARGIN_S, MIN_SEGMENT_S), PRV_WARNING]
     if peaks.size == 0:
-        warnings.append("PPG: no pulses were found in the usable signal")
+        warnings.append(
+            Notice("signals.no_pulses", "PPG: no pulses were found in the usable signal")
+        )
     return BeatDetection(peaks, fs, to_list(starts, stops), warnings, offsets)
 
 

@@ -36,7 +36,7 @@ from vagus.program import Lang
 from vagus.web import _live
 from vagus.web._csrf import CSRF_COOKIE, CsrfError, request_token
 from vagus.web._deps import LANG_COOKIE, LANG_COOKIE_MAX_AGE_S, choose_lang, render
-from vagus.web._errors import error_body, status_of
+from vagus.web._errors import error_body, error_html, status_of
 from vagus.web._i18n import tr
 from vagus.web.routes import ROUTERS
 
@@ -195,11 +195,8 @@ def create_app(app: App | None = None) -> FastAPI:
         status = status_of(error)
         if _is_api(request):
             return JSONResponse(error_body(error, lang), status_code=status)
-        message = str(error)
-        reason = getattr(error, "reason", None)
-        if isinstance(reason, dict) and lang in reason:
-            message = reason[lang]
-        elif status == 404:
+        message: str = error_html(error, lang)
+        if status == 404 and error.key is None:
             message = tr("error.not_found", lang)
         return render(request, "error.html", {"message": message}, status=status)
 

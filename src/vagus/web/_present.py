@@ -29,6 +29,7 @@ from vagus.program import (
     param_specs,
     red_flags,
     stop_symptoms,
+    unit_label,
 )
 from vagus.program.safety import symptoms as symptom_list
 from vagus.web._i18n import tr
@@ -62,6 +63,7 @@ def exercise_json(exercise_id: str, lang: Lang) -> dict[str, Any]:
             "min": spec.min,
             "max": spec.max,
             "unit": spec.unit,
+            "unit_label": unit_label(spec.unit, lang),
             "choices": list(spec.choices),
             "integer": spec.integer,
             "help": spec.help(lang),

@@ -33,6 +33,7 @@ from vagus.web._deps import (
     render,
     see_other,
 )
+from vagus.web._errors import error_html
 from vagus.web._i18n import tr
 from vagus.web._present import safety_json, symptom_labels
 
@@ -106,7 +107,7 @@ async def checkin_submit(request: Request, app: AppDep) -> Response:
     except UserError as error:
         field = error.field if error.field in (*CHECKIN_FIELDS, "note") else "symptoms"
         errors[field or "symptoms"] = (
-            tr("checkin.bad_symptom", lang) if field == "symptoms" else str(error)
+            tr("checkin.bad_symptom", lang) if field == "symptoms" else error_html(error, lang)
         )
         return _checkin_page(request, values, errors, status=400)
     return _checkin_page(request, {}, {}, safety=out.safety.model_dump())

@@ -18,7 +18,7 @@ from vagus.app import MAX_UPLOAD_BYTES, UserError, report_json
 from vagus.app.measurements import spectrum_of
 from vagus.program import Lang
 from vagus.web._deps import AppDep, LangDep, choose_lang, csrf_protect, render
-from vagus.web._errors import TooLargeError, status_of
+from vagus.web._errors import TooLargeError, error_html, status_of
 from vagus.web._i18n import tr
 from vagus.web._svg import poincare_svg, spectrum_svg, tachogram_svg
 
@@ -28,7 +28,12 @@ router = APIRouter(dependencies=[Depends(csrf_protect)])
 def check_upload_size(data: bytes) -> None:
     """413 for an upload larger than the server reads."""
     if len(data) > MAX_UPLOAD_BYTES:
-        raise TooLargeError(f"file: larger than {MAX_UPLOAD_BYTES // 2**20} MB", "file")
+        raise TooLargeError(
+            f"file: larger than {MAX_UPLOAD_BYTES // 2**20} MB",
+            "file",
+            key="errors.file_too_large",
+            mb=MAX_UPLOAD_BYTES // 2**20,
+        )
 
 
 def measurement_charts(
@@ -104,6 +109,7 @@ def measurement_page(request: Request, recording_id: int, app: AppDep) -> Respon
         {
             "title": tr("measurement.title", lang, id=recording_id),
             "analysis": analysis,
+            "notices": data["notices"],
             "table": data["table"],
             "charts": measurement_charts(nn, indices, data.get("spectrum"), lang),
             "entry": data,
@@ -138,7 +144,9 @@ async def upload_submit(request: Request, app: AppDep) -> Response:
         check_upload_size(data)
         report = app.measurements.analyze_upload(upload.filename, data)
     except UserError as error:
-        return render(request, "upload.html", {"error": str(error)}, status=status_of(error))
+        return render(
+            request, "upload.html", {"error": error_html(error, lang)}, status=status_of(error)
+        )
     out = report_json(report, lang)
     spectrum = spectrum_of(out["nn_ms"])
     return render(
@@ -147,6 +155,7 @@ async def upload_submit(request: Request, app: AppDep) -> Response:
         {
             "title": tr("measurement.upload_title", lang, name=upload.filename),
             "analysis": out,
+            "notices": out["notices"],
             "table": out["table"],
             "charts": measurement_charts(
                 out["nn_ms"],

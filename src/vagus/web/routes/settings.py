@@ -27,6 +27,7 @@ from vagus.web._deps import (
     form_text,
     render,
 )
+from vagus.web._errors import error_html
 from vagus.web._i18n import tr
 from vagus.web._present import DELETE_WORDS, count_imported
 
@@ -43,10 +44,16 @@ def parse_json_upload(data: bytes) -> Any:
     try:
         return json.loads(data.decode("utf-8"))
     except UnicodeDecodeError:
-        raise AppError("file: the export is not UTF-8 text", "file") from None
+        raise AppError(
+            "file: the export is not UTF-8 text", "file", key="errors.not_an_export"
+        ) from None
     except json.JSONDecodeError as error:
         raise AppError(
-            f"file: not JSON (line {error.lineno}, column {error.colno}: {error.msg})", "file"
+            f"file: not JSON (line {error.lineno}, column {error.colno}: {error.msg})",
+            "file",
+            key="errors.not_json",
+            line=error.lineno,
+            column=error.colno,
         ) from None
 
 
@@ -121,10 +128,10 @@ async def settings_submit(request: Request, app: AppDep) -> Response:
         app.prefs.set(lang=body.lang, pacer=pacer, sensor=body.sensor)
     except UserError as error:
         if error.field == "sensor":
-            errors["sensor"] = str(error)
+            errors["sensor"] = error_html(error, lang)
         else:
             field = next((k for k in PACER_KEYS if k in str(error)), "inhale_s")
-            errors[field] = str(error)
+            errors[field] = error_html(error, lang)
         return _settings_page(request, app, errors=errors, values=typed, status=400)
     return _settings_page(request, app, message=tr("settings.saved", choose_lang(request)))
 
@@ -165,7 +172,7 @@ async def settings_import(request: Request, app: AppDep) -> Response:
     try:
         counts = app.transfer.import_data(parse_json_upload(await upload.read()))
     except UserError as error:
-        return _settings_page(request, app, errors={"file": str(error)}, status=400)
+        return _settings_page(request, app, errors={"file": error_html(error, lang)}, status=400)
     message = tr("settings.imported", lang, count=count_imported(counts))
     return _settings_page(request, app, message=message)
 
