@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import io
 import tracemalloc
+import zipfile
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import numpy as np
 import pytest
-from format_writers import OSLO_SUMMER, AppleSeries, synthetic_rr, write_apple, zip_export
+from format_writers import (
+    APPLE_DTD,
+    OSLO_SUMMER,
+    AppleSeries,
+    synthetic_rr,
+    write_apple,
+    zip_export,
+)
 
-from vagus.formats import FormatError, detect, load
+from vagus.formats import FormatError, Recording, _apple, detect, load
 from vagus.formats._apple import beat_intervals, parse_beat_time
 from vagus.hrv._types import FloatArray
 
@@ -193,3 +203,135 @@ def test_a_large_export_streams_in_bounded_memory(tmp_path: Path) -> None:
     np.testing.assert_allclose(recording.rr_ms, series[-1].rr_ms[1:], atol=1e-6)
     print(f"tracemalloc peak {peak / 1e6:.1f} MB for a {size_mb:.0f} MB export")
     assert peak < 30e6, f"peak {peak / 1e6:.1f} MB for a {size_mb:.0f} MB export"
+
+
+# --- issue 11: crafted exports (zip bombs) -------------------------------------------------------
+
+EXPORT_MEMBER_PATH = "apple_health_export/export.xml"
+
+
+def bomb_zip(path: Path, body: Iterator[str], *, padding_bytes: int = 0) -> Path:
+    """An export.zip whose export.xml is the DTD, ``body`` (written a piece at a time, so the
+    test never holds it whole) and the closing tag; ``padding_bytes`` of random bytes in a
+    stored member make the archive as large as the issue's."""
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        with archive.open(EXPORT_MEMBER_PATH, "w", force_zip64=True) as member:
+            member.write(APPLE_DTD.encode())
+            for piece in body:
+                member.write(piece.encode())
+            member.write(b"</HealthData>\n")
+        if padding_bytes:
+            noise = np.random.default_rng(11).bytes(padding_bytes)
+            archive.writestr(zipfile.ZipInfo("apple_health_export/workout-routes/route.gpx"), noise)
+    return path
+
+
+def whitespace(series: AppleSeries, megabytes: int) -> Iterator[str]:
+    """One HRV record, then ``megabytes`` MB of whitespace inside <HealthData>."""
+    yield series.xml()
+    block = (" " * 1023 + "\n") * 1024
+    for _ in range(megabytes):
+        yield block
+
+
+def many_beats(n_beats: int) -> Iterator[str]:
+    """One Record listing ``n_beats`` beats."""
+    head, _, _ = AppleSeries(MORNING, ten_ms(synthetic_rr(3))).xml().partition("   <Instant")
+    yield head
+    line = '   <InstantaneousBeatsPerMinute bpm="75" time="08:33:44,67"/>\n'
+    for _ in range(n_beats // 10_000):
+        yield line * 10_000
+    yield "  </HeartRateVariabilityMetadataList>\n </Record>\n"
+
+
+def peak_of(action: Callable[[], object]) -> tuple[object, int]:
+    """What ``action`` returns (or the FormatError it raises) and its tracemalloc peak."""
+    tracemalloc.start()
+    try:
+        try:
+            result: object = action()
+        except FormatError as error:
+            result = error
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return result, peak
+
+
+@pytest.fixture(scope="module")
+def whitespace_bomb(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, FloatArray]:
+    """The issue's first bomb: a ~2 MB export.zip with 200 MB of whitespace in <HealthData>."""
+    rr = ten_ms(synthetic_rr(60))
+    path = tmp_path_factory.mktemp("bomb") / "export.zip"
+    bomb_zip(path, whitespace(AppleSeries(MORNING, rr), 200), padding_bytes=1_800_000)
+    return path, rr
+
+
+def test_whitespace_zip_bomb_is_refused_naming_the_file(
+    whitespace_bomb: tuple[Path, FloatArray],
+) -> None:
+    path, _ = whitespace_bomb
+    assert 1.5e6 < path.stat().st_size < 2.5e6
+    with zipfile.ZipFile(path) as archive:
+        assert archive.getinfo(EXPORT_MEMBER_PATH).file_size > 200e6
+    error, peak = peak_of(lambda: load(path))
+    assert isinstance(error, FormatError)
+    assert str(error).startswith(f"{path}: {EXPORT_MEMBER_PATH} unpacks to more than")
+    assert "zip bomb" in str(error)
+    assert peak < 50e6, f"peak {peak / 1e6:.1f} MB"
+
+
+def test_whitespace_inside_healthdata_is_not_kept(
+    whitespace_bomb: tuple[Path, FloatArray], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the zip cap lifted, the 200 MB of whitespace streams through the parser in bounded
+    memory (it used to accumulate as the root's text: +2 GB in the issue)."""
+    monkeypatch.setattr(_apple, "MAX_ZIP_RATIO", 10_000)
+    path, rr = whitespace_bomb
+    recording, peak = peak_of(lambda: load(path))
+    assert isinstance(recording, Recording), recording
+    np.testing.assert_allclose(recording.rr_ms, rr[1:], atol=1e-6)
+    assert peak < 50e6, f"peak {peak / 1e6:.1f} MB"
+
+
+@pytest.fixture(scope="module")
+def beats_bomb(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The issue's second bomb: a small export.zip with one Record of 3 million beats."""
+    path = tmp_path_factory.mktemp("bomb") / "export.zip"
+    return bomb_zip(path, many_beats(3_000_000))
+
+
+def test_record_of_three_million_beats_is_refused(beats_bomb: Path) -> None:
+    assert beats_bomb.stat().st_size < 1e6
+    error, peak = peak_of(lambda: load(beats_bomb))
+    assert isinstance(error, FormatError)
+    assert str(error).startswith(f"{beats_bomb}: ")
+    assert peak < 50e6, f"peak {peak / 1e6:.1f} MB"
+
+
+def test_beats_per_record_are_capped_naming_the_record(
+    beats_bomb: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_apple, "MAX_ZIP_RATIO", 10_000)
+    error, peak = peak_of(lambda: load(beats_bomb))
+    assert isinstance(error, FormatError)
+    assert str(error).startswith(
+        f"{beats_bomb}, heart-rate-variability record starting 2026-05-01 08:33:39 +0200"
+    )
+    assert f"more than {_apple.MAX_BEATS_PER_RECORD} beats" in str(error)
+    assert peak < 50e6, f"peak {peak / 1e6:.1f} MB"
+
+
+def test_a_record_at_the_beat_cap_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "export.xml"
+    rr = np.full(_apple.MAX_BEATS_PER_RECORD, 800.0)
+    write_apple(path, [AppleSeries(MORNING, rr)])
+    assert load(path).metadata["beats_listed"] == str(_apple.MAX_BEATS_PER_RECORD)
+
+
+def test_unpacked_bytes_are_counted_as_they_stream() -> None:
+    """A member whose header understates its size is stopped by the count, not the header."""
+    too_big = FormatError("x.zip: too big")
+    chunks = _apple._chunks(io.BytesIO(b" " * (3 * _apple.READ_CHUNK_BYTES)), 100_000, too_big)
+    with pytest.raises(FormatError, match="too big"):
+        list(chunks)

@@ -4,6 +4,7 @@ its page shows (NN series, spectrum, the index table), plus the resting trends."
 from __future__ import annotations
 
 import tempfile
+import threading
 from collections.abc import Iterable, Mapping
 from contextlib import suppress
 from dataclasses import dataclass, replace
@@ -13,8 +14,9 @@ from typing import TYPE_CHECKING, Any, Final
 import numpy as np
 
 from vagus.app.errors import AppError, NotFoundError
+from vagus.errors import UserError
 from vagus.formats import Recording, load
-from vagus.hrv._notices import as_notice, notice_from_json, notice_text, notice_to_json
+from vagus.hrv._notices import Notice, as_notice, notice_from_json, notice_text, notice_to_json
 from vagus.program import CHECKIN_FIELDS, Lang, unit_label
 
 if TYPE_CHECKING:
@@ -23,6 +25,17 @@ if TYPE_CHECKING:
 
 #: Largest upload read, in bytes: an Apple Health export of several years is a few hundred MB.
 MAX_UPLOAD_BYTES: Final = 512 * 1024 * 1024
+#: Bytes of an upload read or written at a time: an upload is never held whole in memory.
+UPLOAD_CHUNK_BYTES: Final = 1024 * 1024
+#: Longest name of an uploaded file, in UTF-8 bytes (the limit of most file systems).
+MAX_UPLOAD_NAME_BYTES: Final = 255
+#: Longest an upload's reading and analysis may take, in seconds, before the server stops
+#: waiting for it (issue 11: a crafted file froze the server for 33 s). An Apple Health export
+#: of several years reads in well under this.
+UPLOAD_TIME_LIMIT_S: Final = 60.0
+#: Uploads analysed at once; more are refused as busy, so crafted files cannot take every
+#: worker thread.
+MAX_CONCURRENT_UPLOADS: Final = 2
 #: Fewest beats for which the measurement's NN series (for its plots) is computed.
 MIN_NN_FOR_PLOTS: Final = 3
 #: The spectrum is drawn from one minute of beats (the shortest window the HF band is
@@ -31,6 +44,93 @@ MIN_SPECTRUM_MS: Final = 60_000.0
 MIN_SPECTRUM_BEATS: Final = 30
 #: Tags of recordings made during an exercise: not resting, so not in the resting trends.
 NOT_RESTING_TAGS: Final = frozenset({"session", "web"})
+
+
+class UploadTooLargeError(AppError):
+    """An upload larger than :data:`MAX_UPLOAD_BYTES` (the web answers 413)."""
+
+
+class UploadBusyError(AppError):
+    """:data:`MAX_CONCURRENT_UPLOADS` uploads are being analysed already (the web answers 503)."""
+
+
+class UploadCancelledError(AppError):
+    """The face stopped waiting for an upload's analysis (its time limit passed)."""
+
+
+def too_large_error() -> UploadTooLargeError:
+    """The error of an upload over :data:`MAX_UPLOAD_BYTES`."""
+    return UploadTooLargeError(
+        f"file: larger than {MAX_UPLOAD_BYTES // 2**20} MB",
+        "file",
+        key="errors.file_too_large",
+        mb=MAX_UPLOAD_BYTES // 2**20,
+    )
+
+
+def upload_name(filename: str | None) -> str:
+    """The uploaded file's own name, checked: its last part (a browser may send a path), not
+    empty, ``.`` or ``..``, no control characters (NUL), at most 255 bytes in UTF-8.
+
+    >>> upload_name("../../etc/rr.txt"), upload_name(None)
+    ('rr.txt', 'upload.txt')
+    >>> upload_name("..")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    vagus.app.errors.AppError: file: the file name '..' is not a file name; expected ...
+    """
+    if not filename:
+        return "upload.txt"
+    name = filename.replace("\\", "/").rsplit("/", 1)[-1]
+    shown = repr(name if len(name) <= 40 else name[:37] + "...")
+    if any(ord(char) < 32 or ord(char) == 127 for char in name):
+        raise AppError(
+            f"file: the file name {shown} holds a control character (such as NUL); expected a "
+            f"plain file name such as rr.txt",
+            "file",
+        )
+    if name in {"", ".", ".."}:
+        raise AppError(
+            f"file: the file name {shown} is not a file name; expected a plain file name such "
+            f"as rr.txt",
+            "file",
+        )
+    if len(name.encode("utf-8", "surrogatepass")) > MAX_UPLOAD_NAME_BYTES:
+        raise AppError(
+            f"file: the file name {shown} is longer than {MAX_UPLOAD_NAME_BYTES} bytes; "
+            f"expected a shorter file name",
+            "file",
+        )
+    return name
+
+
+def _safe_suffix(name: str) -> str:
+    """The name's suffix when it is short letters and digits, else ``.txt``.
+
+    >>> _safe_suffix("x.EDF"), _safe_suffix("x.a:b")
+    ('.edf', '.txt')
+    """
+    suffix = PurePath(name).suffix.lower()
+    return (
+        suffix
+        if 1 < len(suffix) <= 10 and suffix[1:].isascii() and suffix[1:].isalnum()
+        else ".txt"
+    )
+
+
+def _named(text: str, path: Path, name: str) -> str:
+    """``text`` with the temporary path (and its folder) replaced by the upload's own name."""
+    folder = str(path.parent)
+    if folder not in text:
+        return text
+    replaced = text.replace(str(path), name).replace(folder, ".")
+    if isinstance(text, Notice):
+        fields = {
+            key: _named(value, path, name) if isinstance(value, str) else value
+            for key, value in text.fields.items()
+        }
+        return Notice(text.code, replaced, **fields)
+    return replaced
 
 
 def index_rows(indices: Mapping[str, float | None], lang: Lang) -> list[dict[str, Any]]:
@@ -123,6 +223,7 @@ def spectrum_of(nn_ms: list[float]) -> Spectrum | None:
 class MeasurementService:
     def __init__(self, app: App) -> None:
         self._app = app
+        self._upload_slots = threading.BoundedSemaphore(MAX_CONCURRENT_UPLOADS)
 
     def load_recording(
         self,
@@ -161,26 +262,75 @@ class MeasurementService:
         report = analyze(rr, method=method, correct=correct)
         return replace(report, warnings=[*file_warnings, *report.warnings])
 
-    def analyze_upload(self, filename: str, data: bytes) -> HrvReport:
+    def analyze_upload(
+        self,
+        filename: str | None,
+        data: bytes | Iterable[bytes],
+        *,
+        cancel: threading.Event | None = None,
+    ) -> HrvReport:
         """Analyse an uploaded recording of any format ``vagus.formats`` reads.
 
-        The bytes go to a private temporary folder under their own base name (the name's suffix
-        helps EDF, WFDB and zip files) and are deleted afterwards; nothing is stored.
+        ``data`` is the file's bytes, or (so that no face holds a large file in memory) its
+        chunks: they are written to a private temporary folder as they come, counted, and
+        refused (:class:`UploadTooLargeError`) past :data:`MAX_UPLOAD_BYTES`. The file keeps
+        its own name (checked by :func:`upload_name`; the name helps EDF, WFDB, zip files and
+        Elite HRV's named exports) and is deleted afterwards; nothing is stored. An error names
+        the file by that name, never by the temporary path. At most
+        :data:`MAX_CONCURRENT_UPLOADS` run at once (:class:`UploadBusyError`); ``cancel``, set
+        by a face that stopped waiting, ends the work at the next chunk or step.
         """
-        if len(data) > MAX_UPLOAD_BYTES:
-            raise AppError(
-                f"file: larger than {MAX_UPLOAD_BYTES // 2**20} MB",
+        name = upload_name(filename)
+        chunks: Iterable[bytes] = [data] if isinstance(data, bytes) else data
+        if not self._upload_slots.acquire(blocking=False):
+            raise UploadBusyError(
+                f"file: the server is analysing {MAX_CONCURRENT_UPLOADS} other uploads; try "
+                f"again in a minute",
                 "file",
-                key="errors.file_too_large",
-                mb=MAX_UPLOAD_BYTES // 2**20,
             )
-        if not data:
+        try:
+            with tempfile.TemporaryDirectory(prefix="vagus-upload-") as folder:
+                path = self._write_upload(Path(folder), name, chunks, cancel)
+                if cancel is not None and cancel.is_set():
+                    raise UploadCancelledError("file: the analysis was stopped", "file")
+                try:
+                    report = self.analyze_file(path)
+                except UserError as error:
+                    error.args = (_named(str(error), path, name), *error.args[1:])
+                    error.fields = {
+                        key: _named(value, path, name) if isinstance(value, str) else value
+                        for key, value in error.fields.items()
+                    }
+                    raise
+                return replace(report, warnings=[_named(w, path, name) for w in report.warnings])
+        finally:
+            self._upload_slots.release()
+
+    @staticmethod
+    def _write_upload(
+        folder: Path, name: str, chunks: Iterable[bytes], cancel: threading.Event | None
+    ) -> Path:
+        """Write the chunks to ``folder``, counted; the path written."""
+        path = folder / name
+        try:
+            out = path.open("xb")
+        except OSError:
+            # A name this file system does not take (Windows: ``:``, ``CON``): a fixed name
+            # with the suffix kept.
+            path = folder / ("upload" + _safe_suffix(name))
+            out = path.open("xb")
+        total = 0
+        with out:
+            for chunk in chunks:
+                total += len(chunk)
+                if total > MAX_UPLOAD_BYTES:
+                    raise too_large_error()
+                if cancel is not None and cancel.is_set():
+                    raise UploadCancelledError("file: the upload was stopped", "file")
+                out.write(chunk)
+        if total == 0:
             raise AppError("file: the file is empty", "file", key="errors.file_empty")
-        name = PurePath(filename or "upload.txt").name or "upload.txt"
-        with tempfile.TemporaryDirectory(prefix="vagus-upload-") as folder:
-            path = Path(folder) / name
-            path.write_bytes(data)
-            return self.analyze_file(path)
+        return path
 
     def get(self, recording_id: int, lang: Lang) -> dict[str, Any]:
         """One stored measurement: the entry with its stored analysis, its RR, the NN series

@@ -20,9 +20,14 @@ beats the watch rejected, so gaps are found the way the flag would mark them: an
 only when the time since the previous beat agrees with the beat's own instantaneous rate
 (:func:`beat_intervals`); the others span a gap and are left out.
 
-The file can be gigabytes: it is streamed with :func:`xml.etree.ElementTree.iterparse`, each
-top-level element cleared once read, and only the chosen series' beats are kept. A ``.zip`` of
-the export (``apple_health_export/export.xml``) is streamed from the archive without unpacking.
+The file can be gigabytes, and an upload is untrusted (issue 11: a 2 MB zip of whitespace, a
+``Record`` of 3 million beats). So it is streamed through an XML parser whose target keeps no
+tree and no text (character data is dropped as it arrives: whitespace inside ``<HealthData>``
+never accumulates), only the attributes of the ``Record`` being read and at most
+:data:`MAX_BEATS_PER_RECORD` of its beats; only the chosen series' beats are kept. A ``.zip`` of
+the export (``apple_health_export/export.xml``) is streamed from the archive without unpacking,
+its unpacked size capped (:func:`unzipped_limit`) both as declared and as counted while it
+streams.
 """
 
 from __future__ import annotations
@@ -66,6 +71,19 @@ _DEVICE_FIELD: Final[re.Pattern[str]] = re.compile(
     r"(name|manufacturer|model|hardware|software):(.*?)(?=, \w+:|>?\s*$)"
 )
 _START_FORMAT: Final[str] = "%Y-%m-%d %H:%M:%S %z"
+#: Most beats one ``Record`` may list. An Apple Watch HRV reading lists about a minute of beats
+#: (60-120); 10,000 is more than two hours at 80 bpm, so more is a damaged or forged file
+#: (issue 11: one Record of 3 million beats held 1.5 GB).
+MAX_BEATS_PER_RECORD: Final[int] = 10_000
+#: Bytes handed to the XML parser at a time.
+READ_CHUNK_BYTES: Final[int] = 256 * 1024
+#: Largest export.xml unpacked from a zip, whatever the archive's size.
+MAX_UNZIPPED_BYTES: Final[int] = 16 * 1024**3
+#: Largest ratio of unpacked to packed size. A real export.xml packs about 15-30 times (its
+#: records repeat the same attribute names); whitespace packs 1000 times, the zip bomb's mark.
+MAX_ZIP_RATIO: Final[int] = 100
+#: An export.xml this small is unpacked whatever its ratio (a tiny export may pack well).
+MIN_UNZIPPED_LIMIT_BYTES: Final[int] = 64 * 1024**2
 
 
 def is_apple_export(head: bytes) -> bool:
@@ -175,14 +193,44 @@ class _Summary:
     n_beats: int
 
 
+def unzipped_limit(packed_bytes: int) -> int:
+    """Most bytes an export.xml packed into ``packed_bytes`` may unpack to.
+
+    >>> unzipped_limit(512 * 1024) == MIN_UNZIPPED_LIMIT_BYTES
+    True
+    >>> unzipped_limit(10 * 1024**2) // 1024**2
+    1000
+    """
+    return min(MAX_UNZIPPED_BYTES, max(MIN_UNZIPPED_LIMIT_BYTES, MAX_ZIP_RATIO * packed_bytes))
+
+
+def _too_big(source: str, member: str, limit: int, packed: int) -> FormatError:
+    return FormatError(
+        f"{source}: {member} unpacks to more than {limit // 1024**2} MB from "
+        f"{max(packed, 1) / 1024**2:.1f} MB packed; a real Apple Health export packs about 20 "
+        f"times, so this archive is refused as a zip bomb"
+    )
+
+
+def _chunks(stream: IO[bytes], limit: int | None, too_big: FormatError | None) -> Iterator[bytes]:
+    """The stream's bytes in chunks, counted: ``too_big`` is raised once more than ``limit``
+    bytes came out (a zip member whose header understates its size)."""
+    total = 0
+    while chunk := stream.read(READ_CHUNK_BYTES):
+        total += len(chunk)
+        if limit is not None and too_big is not None and total > limit:
+            raise too_big
+        yield chunk
+
+
 @contextmanager
-def _open_export(path: Path, source: str) -> Iterator[IO[bytes]]:
-    """The export.xml stream of a file or of an export.zip."""
+def _open_export(path: Path, source: str) -> Iterator[Iterator[bytes]]:
+    """The export.xml bytes of a file or of an export.zip, in chunks (a zip's capped)."""
     with path.open("rb") as probe:
         is_zip = probe.read(4) == b"PK\x03\x04"
     if not is_zip:
         with path.open("rb") as stream:
-            yield stream
+            yield _chunks(stream, None, None)
         return
     member = zip_member(path)
     if member is None:
@@ -190,41 +238,82 @@ def _open_export(path: Path, source: str) -> Iterator[IO[bytes]]:
             f"{source}: a zip archive without an Apple Health export.xml "
             f"(expected apple_health_export/export.xml)"
         )
-    with zipfile.ZipFile(path) as archive, archive.open(member) as stream:
-        yield stream
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo(member)
+        packed = min(info.compress_size, path.stat().st_size)
+        limit = unzipped_limit(packed)
+        too_big = _too_big(source, member, limit, packed)
+        if info.file_size > limit:  # as declared: refused before a byte is unpacked
+            raise too_big
+        with archive.open(member) as stream:
+            yield _chunks(stream, limit, too_big)
+
+
+class _ExportTarget:
+    """XML parser target that keeps what the reader needs and nothing else: the attributes of
+    the ``Record`` being read and its beats. No tree is built, and the target has no ``data``
+    method, so the parser drops character data (in an export, only whitespace between
+    elements) without calling back: memory stays bounded by one Record (at most
+    :data:`MAX_BEATS_PER_RECORD` beats)."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.depth = 0
+        self.ordinal = 0
+        self.record: dict[str, str] | None = None
+        self.record_depth = 0
+        self.beats: list[tuple[str, str]] = []
+        self.finished: list[_Series] = []
+
+    def start(self, tag: str, attrib: dict[str, str]) -> None:
+        self.depth += 1
+        if self.depth == 1:
+            if tag != ROOT_TAG:
+                raise FormatError(
+                    f"{self.source}: an XML file whose root is <{shorten(tag)}>; expected an "
+                    f"Apple Health export (<{ROOT_TAG}>)"
+                )
+        elif tag == "Record" and self.record is None:
+            self.record = dict(attrib)
+            self.record_depth = self.depth
+            self.beats = []
+        elif tag == BEAT_TAG and self.record is not None:
+            if len(self.beats) >= MAX_BEATS_PER_RECORD:
+                raise FormatError(
+                    f"{self.source}, heart-rate-variability record starting "
+                    f"{shorten(self.record.get('startDate', '')) or '?'} (series "
+                    f"{self.ordinal + 1} in file order): more than {MAX_BEATS_PER_RECORD} beats; "
+                    f"an Apple Watch record lists about a minute of beats, so the export is "
+                    f"damaged or was not written by Apple Health"
+                )
+            self.beats.append((attrib.get("time", ""), attrib.get("bpm", "")))
+
+    def end(self, tag: str) -> None:
+        if self.record is not None and self.depth == self.record_depth:
+            if self.beats:
+                self.ordinal += 1
+                self.finished.append(_series(self.record, self.ordinal, self.beats))
+            self.record = None
+            self.beats = []
+        self.depth -= 1
+
+    def close(self) -> None:
+        return None
 
 
 def _iter_series(path: Path, source: str) -> Iterator[_Series]:
-    """Every Record with beats, in file order; memory stays bounded by one top-level element."""
-    ordinal = 0
+    """Every Record with beats, in file order; memory stays bounded by one Record."""
+    target = _ExportTarget(source)
+    parser = ET.XMLParser(target=target)
     try:
-        with _open_export(path, source) as stream:
-            depth = 0
-            root: ET.Element | None = None
-            for event, element in ET.iterparse(stream, events=("start", "end")):
-                if event == "start":
-                    if root is None:
-                        root = element
-                        if element.tag != ROOT_TAG:
-                            raise FormatError(
-                                f"{source}: an XML file whose root is <{shorten(element.tag)}>; "
-                                f"expected an Apple Health export (<{ROOT_TAG}>)"
-                            )
-                    depth += 1
-                    continue
-                depth -= 1
-                if element.tag == "Record":
-                    beats = [
-                        (beat.get("time", ""), beat.get("bpm", ""))
-                        for beat in element.iter(BEAT_TAG)
-                    ]
-                    if beats:
-                        ordinal += 1
-                        yield _series(element, ordinal, beats)
-                if depth == 1 and root is not None:
-                    # A finished top-level element (Record, Workout, ...): drop it and anything
-                    # before it, so a 1 GB export never builds up in memory.
-                    root.clear()
+        with _open_export(path, source) as chunks:
+            for chunk in chunks:
+                parser.feed(chunk)
+                yield from target.finished
+                target.finished.clear()
+            parser.close()
+            yield from target.finished
+            target.finished.clear()
     except ET.ParseError as error:
         line, column = error.position
         raise FormatError(
@@ -243,19 +332,19 @@ def _iter_series(path: Path, source: str) -> Iterator[_Series]:
         raise FormatError(f"{source}: cannot be read ({error.strerror or error})") from None
 
 
-def _series(element: ET.Element, ordinal: int, beats: list[tuple[str, str]]) -> _Series:
-    start_text = element.get("startDate", "")
-    device = element.get("sourceName", "") or ""
+def _series(attrib: dict[str, str], ordinal: int, beats: list[tuple[str, str]]) -> _Series:
+    start_text = attrib.get("startDate", "")
+    device = attrib.get("sourceName", "") or ""
     attributes = {
         key: value
-        for key, value in element.attrib.items()
+        for key, value in attrib.items()
         if key in {"type", "sourceName", "sourceVersion", "device", "unit", "value", "startDate"}
     }
     return _Series(
         ordinal,
         start_text,
         _parse_date(start_text),
-        _parse_date(element.get("endDate", "")),
+        _parse_date(attrib.get("endDate", "")),
         device,
         attributes,
         beats,

@@ -7,33 +7,120 @@ uploaded file (any supported format; not stored).
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+import asyncio
+import functools
+import threading
+from collections.abc import Iterator
+from typing import Any, Final
 
-from fastapi import APIRouter, Depends, File, Request, UploadFile
-from fastapi.responses import HTMLResponse, Response
-from starlette.concurrency import run_in_threadpool
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.datastructures import UploadFile as FormFile
+from starlette.exceptions import HTTPException
 
-from vagus.app import MAX_UPLOAD_BYTES, UserError, report_json
-from vagus.app.measurements import spectrum_of
+from vagus.app import MAX_UPLOAD_BYTES, App, AppError, UserError, report_json
+from vagus.app.measurements import (
+    UPLOAD_CHUNK_BYTES,
+    UPLOAD_TIME_LIMIT_S,
+    UploadBusyError,
+    UploadTooLargeError,
+    spectrum_of,
+)
+from vagus.hrv import HrvReport
 from vagus.program import Lang
 from vagus.web._deps import AppDep, LangDep, choose_lang, csrf_protect, render
-from vagus.web._errors import TooLargeError, error_html, status_of
+from vagus.web._errors import TooLargeError, error_body, error_html, status_of
 from vagus.web._i18n import tr
 from vagus.web._svg import poincare_svg, spectrum_svg, tachogram_svg
 
-router = APIRouter(dependencies=[Depends(csrf_protect)])
+#: What a multipart form adds around the file (boundaries, part headers, the CSRF field).
+FORM_OVERHEAD_BYTES: Final = 64 * 1024
+#: Seconds after which a client may try again once the server was busy with other uploads.
+BUSY_RETRY_AFTER_S: Final = 60
 
 
-def check_upload_size(data: bytes) -> None:
-    """413 for an upload larger than the server reads."""
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise TooLargeError(
-            f"file: larger than {MAX_UPLOAD_BYTES // 2**20} MB",
+def too_large() -> TooLargeError:
+    """413: an upload larger than the server reads."""
+    return TooLargeError(
+        f"file: larger than {MAX_UPLOAD_BYTES // 2**20} MB",
+        "file",
+        key="errors.file_too_large",
+        mb=MAX_UPLOAD_BYTES // 2**20,
+    )
+
+
+async def refuse_large_body(request: Request) -> None:
+    """Router dependency, before the CSRF check may read a form: an upload is refused by its
+    ``Content-Length`` before a byte of it is read (413; issue 11: a 600 MB upload was read
+    into memory first), and one without a length (``Transfer-Encoding: chunked``) is refused
+    with 411, so nothing is read whose size is unknown. Browsers, curl and httpx send the
+    length of a form; the server reads no more than it says."""
+    if request.method not in {"POST", "PUT", "PATCH"}:
+        return
+    length = request.headers.get("content-length")
+    if length is None:
+        if "chunked" in request.headers.get("transfer-encoding", "").lower():
+            raise HTTPException(411, "file: send the upload with a Content-Length header")
+        return
+    if not length.strip().isdigit():
+        raise AppError(f"Content-Length: {length[:20]!r} is not a number of bytes", "file")
+    if int(length) > MAX_UPLOAD_BYTES + FORM_OVERHEAD_BYTES:
+        raise too_large()
+
+
+router = APIRouter(dependencies=[Depends(refuse_large_body), Depends(csrf_protect)])
+
+
+class UploadTimeoutError(AppError):
+    """The upload's reading and analysis passed :data:`UPLOAD_TIME_LIMIT_S` (503)."""
+
+
+async def analyze_in_worker(app: App, upload: FormFile) -> HrvReport:
+    """The upload analysed in a worker thread, within :data:`UPLOAD_TIME_LIMIT_S`, so that the
+    server answers other requests meanwhile. The file (spooled to disk by the form parser) is
+    handed over in chunks, never read whole."""
+    cancel = threading.Event()
+    file = upload.file
+
+    def chunks() -> Iterator[bytes]:
+        file.seek(0)
+        yield from iter(functools.partial(file.read, UPLOAD_CHUNK_BYTES), b"")
+
+    work = asyncio.to_thread(
+        app.measurements.analyze_upload, upload.filename, chunks(), cancel=cancel
+    )
+    try:
+        return await asyncio.wait_for(work, UPLOAD_TIME_LIMIT_S)
+    except TimeoutError:
+        # A thread cannot be stopped from outside: it stops at its next chunk or step, and
+        # meanwhile holds one of the app's upload slots.
+        cancel.set()
+        raise UploadTimeoutError(
+            f"file: reading and analysing {upload_label(upload)} took longer than "
+            f"{UPLOAD_TIME_LIMIT_S:g} s, so the server stopped; analyse a shorter recording, or "
+            f"run `vagus hrv` on the file",
             "file",
-            key="errors.file_too_large",
-            mb=MAX_UPLOAD_BYTES // 2**20,
-        )
+        ) from None
+    except UploadTooLargeError:
+        raise too_large() from None
+
+
+def upload_label(upload: FormFile) -> str:
+    """The upload's name for a message, cut short."""
+    name = (upload.filename or "the file").replace("\x00", "")
+    return repr(name if len(name) <= 40 else name[:37] + "...")
+
+
+def upload_status(error: UserError) -> int:
+    """The status of an upload's error: busy and timed out are 503s (the server's state, not
+    the file's fault), the rest as :func:`vagus.web._errors.status_of` maps them."""
+    if isinstance(error, (UploadBusyError, UploadTimeoutError)):
+        return 503
+    return status_of(error)
+
+
+def upload_headers(error: UserError) -> dict[str, str]:
+    return {"Retry-After": str(BUSY_RETRY_AFTER_S)} if isinstance(error, UploadBusyError) else {}
 
 
 def measurement_charts(
@@ -139,14 +226,14 @@ async def upload_submit(request: Request, app: AppDep) -> Response:
     upload = form.get("file")
     if not isinstance(upload, FormFile) or not upload.filename:
         return render(request, "upload.html", {"error": tr("upload.no_file", lang)}, status=400)
-    data = await upload.read()
     try:
-        check_upload_size(data)
-        report = app.measurements.analyze_upload(upload.filename, data)
+        report = await analyze_in_worker(app, upload)
     except UserError as error:
-        return render(
-            request, "upload.html", {"error": error_html(error, lang)}, status=status_of(error)
+        response = render(
+            request, "upload.html", {"error": error_html(error, lang)}, status=upload_status(error)
         )
+        response.headers.update(upload_headers(error))
+        return response
     out = report_json(report, lang)
     spectrum = spectrum_of(out["nn_ms"])
     return render(
@@ -170,14 +257,36 @@ async def upload_submit(request: Request, app: AppDep) -> Response:
     )
 
 
-@router.post("/api/upload")
-async def post_upload(
-    app: AppDep, file: Annotated[UploadFile, File()], lang: LangDep
-) -> dict[str, Any]:
-    """Analyse a recording of any supported format (not stored); 400 with the reader's
-    message, 413 when it is too large."""
-    data = await file.read()
-    check_upload_size(data)
-    name = file.filename or "upload.txt"
-    report = await run_in_threadpool(app.measurements.analyze_upload, name, data)
-    return {"filename": file.filename} | report_json(report, lang)
+#: The body of ``POST /api/upload`` in the OpenAPI schema: the route reads the form itself,
+#: after the Content-Length check, so FastAPI does not declare it.
+UPLOAD_BODY: Final[dict[str, Any]] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {"file": {"type": "string", "format": "binary"}},
+                    "required": ["file"],
+                }
+            }
+        },
+    }
+}
+
+
+@router.post("/api/upload", openapi_extra=UPLOAD_BODY, response_model=None)
+async def post_upload(request: Request, app: AppDep, lang: LangDep) -> dict[str, Any] | Response:
+    """Analyse a recording of any supported format (not stored), sent as the multipart field
+    ``file``; 400 with the reader's message, 413 when it is too large (refused by its
+    Content-Length before it is read), 503 when the server is busy with other uploads or the
+    analysis passes its time limit."""
+    form = await request.form()
+    upload = form.get("file")
+    if not isinstance(upload, FormFile):
+        raise AppError("file: no file was sent; expected a multipart form field file", "file")
+    try:
+        report = await analyze_in_worker(app, upload)
+    except (UploadBusyError, UploadTimeoutError) as error:
+        return JSONResponse(error_body(error, lang), status_code=503, headers=upload_headers(error))
+    return {"filename": upload.filename} | report_json(report, lang)
