@@ -269,6 +269,25 @@ def test_the_real_environment_is_read_when_none_is_given(
     assert settings.exhale_s == 9.0
 
 
+def test_allowed_hosts_from_the_file_and_the_environment(home: Path) -> None:
+    assert load_settings({"VAGUS_HOME": str(home)}).allowed_hosts == ()
+    write_toml(home / "config.toml", 'allowed_hosts = ["Clinic.Local", "[fd00::1]"]\n')
+    assert load_settings({"VAGUS_HOME": str(home)}).allowed_hosts == ("clinic.local", "[fd00::1]")
+    env = {"VAGUS_HOME": str(home), "VAGUS_ALLOWED_HOSTS": "a.example, b.example"}
+    assert load_settings(env).allowed_hosts == ("a.example", "b.example")
+    # A round trip through JSON (how `vagus serve --workers N` hands settings to its workers).
+    settings = load_settings(env)
+    assert Settings.model_validate_json(settings.model_dump_json()) == settings
+
+
+@pytest.mark.parametrize("value", ["evil.example:8000", "*", "http://a.example", "a b"])
+def test_allowed_hosts_refuses_what_is_not_a_host_name(home: Path, value: str) -> None:
+    with pytest.raises(SettingsError) as error:
+        load_settings({"VAGUS_HOME": str(home), "VAGUS_ALLOWED_HOSTS": value})
+    assert "allowed_hosts (environment variable VAGUS_ALLOWED_HOSTS)" in str(error.value)
+    assert "host names" in str(error.value)
+
+
 def test_settings_are_frozen(home: Path) -> None:
     settings = load_settings({"VAGUS_HOME": str(home)})
     with pytest.raises(ValidationError):

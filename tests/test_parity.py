@@ -18,7 +18,7 @@ from vagus.app import App, build_app
 from vagus.cli import _base
 from vagus.program import questions
 from vagus.web import create_app
-from vagus.web._csrf import CSRF_COOKIE, CSRF_HEADER
+from vagus.web._csrf import CSRF_HEADER
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -200,9 +200,9 @@ def run_cli(env: dict[str, str], case: Case) -> tuple[Outcome, object]:
 
 
 def _http_client(app: App) -> Iterator[TestClient]:
-    with TestClient(create_app(app)) as client:
-        client.get("/api/settings")
-        client.headers[CSRF_HEADER] = str(client.cookies.get(CSRF_COOKIE))
+    # localhost: a name the server answers (its Host allow-list); the token from /api/csrf.
+    with TestClient(create_app(app), base_url="http://localhost") as client:
+        client.headers[CSRF_HEADER] = str(client.get("/api/csrf").json()["token"])
         yield client
 
 

@@ -171,6 +171,14 @@ class Settings(BaseSettings):
         le=MAX_EXHALE_S,
         allow_inf_nan=False,
     )
+    allowed_hosts: tuple[str, ...] = _setting(
+        (),
+        help="Host names the web server answers besides `localhost`, `127.0.0.1`, `[::1]` and "
+        "the address it listens on (any port); a request naming another host is refused, "
+        "which stops DNS-rebinding attacks.",
+        expected="a list of host names (in the environment variable: separated by commas)",
+        shown_default="none",
+    )
 
     @classmethod
     def settings_customise_sources(
@@ -217,6 +225,26 @@ class Settings(BaseSettings):
     @classmethod
     def _auto_lang(cls, value: Any) -> Any:
         return None if value == AUTO_LANG else value
+
+    @field_validator("allowed_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: Any) -> Any:
+        # An environment variable holds one string: "a.example, b.example".
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("allowed_hosts", mode="after")
+    @classmethod
+    def _plain_host_names(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        names = tuple(name.strip().lower() for name in value)
+        for name in names:
+            bare = name.removeprefix("[").removesuffix("]")
+            if not bare or any(c.isspace() or c in "/\\@?#,*" for c in bare):
+                raise ValueError(f"not a host name: {name!r}")
+            if ":" in bare and not name.startswith("[") and bare.count(":") == 1:
+                raise ValueError(f"a host name without a port: {name!r}")
+        return names
 
     @property
     def config_file(self) -> Path:

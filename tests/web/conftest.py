@@ -23,12 +23,20 @@ with warnings.catch_warnings():
 #: speak of the local hour ("morning" only for a standalone measurement) are checked at an hour
 #: where they matter, whenever the tests run.
 LOCAL_NOW = datetime(2026, 3, 2, 7, 30).astimezone().astimezone(UTC)
+#: The host name Starlette's TestClient sends; the server answers it only because the tests'
+#: settings allow it (the allowed_hosts setting), as a person would allow a clinic's name.
+TEST_HOST = "testserver"
 
 
 @pytest.fixture
 def vagus_app(tmp_path: Path) -> Iterator[App]:
     app = build_app(
-        env={"VAGUS_HOME": str(tmp_path / "home"), "VAGUS_LANG": "en"}, now=lambda: LOCAL_NOW
+        env={
+            "VAGUS_HOME": str(tmp_path / "home"),
+            "VAGUS_LANG": "en",
+            "VAGUS_ALLOWED_HOSTS": TEST_HOST,
+        },
+        now=lambda: LOCAL_NOW,
     )
     yield app
     app.close()
@@ -36,12 +44,10 @@ def vagus_app(tmp_path: Path) -> Iterator[App]:
 
 @pytest.fixture
 def client(vagus_app: App) -> Iterator[TestClient]:
-    """An in-process client that has loaded a page, so it holds the CSRF cookie."""
+    """An in-process client that did what a script does: it asked ``GET /api/csrf`` for a
+    token (and so holds its session cookie) and sends the token with every request."""
     with TestClient(create_app(vagus_app)) as test_client:
-        test_client.get("/api/settings")
-        token = test_client.cookies.get(CSRF_COOKIE)
-        assert token
-        test_client.headers[CSRF_HEADER] = token
+        test_client.headers[CSRF_HEADER] = csrf_handshake(test_client)
         yield test_client
 
 
@@ -50,6 +56,17 @@ def bare(vagus_app: App) -> Iterator[TestClient]:
     """A client without the CSRF header (a cross-site attacker's view)."""
     with TestClient(create_app(vagus_app)) as test_client:
         yield test_client
+
+
+def csrf_handshake(test_client: TestClient) -> str:
+    """``GET /api/csrf``: the token for unsafe requests; the client keeps the cookie it sets."""
+    answer = test_client.get("/api/csrf")
+    assert answer.status_code == 200, answer.text
+    assert test_client.cookies.get(CSRF_COOKIE)
+    token = answer.json()["token"]
+    assert isinstance(token, str)
+    assert token
+    return token
 
 
 def counts(app: App) -> dict[str, int]:

@@ -11,7 +11,7 @@ from vagus.hrv import analyze
 
 
 def csrf(client: TestClient) -> str:
-    return client.cookies.get("vagus_csrf") or ""
+    return client.headers.get("X-Vagus-CSRF") or ""
 
 
 def short_rr_text(n: int = 40) -> bytes:

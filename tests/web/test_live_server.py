@@ -69,28 +69,26 @@ def server(tmp_path: Path) -> Iterator[str]:
             process.wait()
 
 
-def _post_json(url: str, body: Any, token: str) -> Any:
+def _post_json(url: str, body: Any, token: tuple[str, str]) -> Any:
+    header, cookie = token
     request = urllib.request.Request(
         url,
         data=json.dumps(body).encode(),
         method="POST",
-        headers={
-            "Content-Type": "application/json",
-            "X-Vagus-CSRF": token,
-            "Cookie": f"vagus_csrf={token}",
-        },
+        headers={"Content-Type": "application/json", "X-Vagus-CSRF": header, "Cookie": cookie},
     )
     with urllib.request.urlopen(request, timeout=5) as response:
         return json.loads(response.read())
 
 
-def _csrf_token(server: str) -> str:
-    with urllib.request.urlopen(server + "/api/settings", timeout=5) as response:
-        cookie = response.headers["Set-Cookie"]
-    return str(cookie.split(";")[0].removeprefix("vagus_csrf="))
+def _csrf_token(server: str) -> tuple[str, str]:
+    """``GET /api/csrf``: the token, and the session cookie it is bound to."""
+    with urllib.request.urlopen(server + "/api/csrf", timeout=5) as response:
+        cookie = response.headers["Set-Cookie"].split(";")[0]
+        return str(json.loads(response.read())["token"]), str(cookie)
 
 
-def _running_session(server: str, token: str) -> int:
+def _running_session(server: str, token: tuple[str, str]) -> int:
     """A breathing session with its first step done (after the health questions)."""
     answers = {q["id"]: False for q in _get_json(server + "/api/screening/questions")}
     _post_json(server + "/api/screening", {"answers": answers}, token)

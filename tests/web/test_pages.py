@@ -35,7 +35,8 @@ CHECKIN = {
 
 
 def csrf(client: TestClient) -> str:
-    token = client.cookies.get("vagus_csrf")
+    """The token the client's pages carry (the fixture got it from ``GET /api/csrf``)."""
+    token = client.headers.get("X-Vagus-CSRF")
     assert isinstance(token, str)
     return token
 

@@ -23,7 +23,8 @@ CHECKIN = {"sleep": 6, "headache": 2, "digestion": 3, "anxiety": 4, "pain": 5, "
 
 
 def csrf(client: TestClient) -> str:
-    token = client.cookies.get("vagus_csrf")
+    """The token the client's pages carry (the fixture got it from ``GET /api/csrf``)."""
+    token = client.headers.get("X-Vagus-CSRF")
     assert isinstance(token, str)
     return token
 

@@ -540,11 +540,10 @@ def test_stopping_the_server_finishes_open_browser_recordings(vagus_app: App) ->
     """The server's lifespan calls finish_all: a strap still connected when the server stops
     leaves a finished recording with its analysis, not an open one."""
     from vagus.web import create_app
-    from vagus.web._csrf import CSRF_COOKIE, CSRF_HEADER
+    from vagus.web._csrf import CSRF_HEADER
 
     with TestClient(create_app(vagus_app)) as running:
-        running.get("/api/settings")
-        running.headers[CSRF_HEADER] = running.cookies.get(CSRF_COOKIE) or ""
+        running.headers[CSRF_HEADER] = running.get("/api/csrf").json()["token"]
         recording_id = start(running)
         assert post_beats(running, recording_id, beats_of(example_rr(120))).status_code == 200
         assert vagus_app.journal.recording(recording_id)["ended_at"] is None

@@ -16,16 +16,18 @@ True
 from __future__ import annotations
 
 import asyncio
+import html
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from importlib.resources import files
 from typing import Final
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel, Field
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -34,7 +36,16 @@ from vagus import __version__
 from vagus.app import App, UserError, build_app
 from vagus.program import Lang
 from vagus.web import _live
-from vagus.web._csrf import CSRF_COOKIE, CsrfError, request_token
+from vagus.web._csrf import (
+    CSRF_COOKIE,
+    CsrfError,
+    allowed_host_names,
+    cross_origin_reason,
+    host_allowed,
+    load_secret,
+    request_token,
+    session_id,
+)
 from vagus.web._deps import LANG_COOKIE, LANG_COOKIE_MAX_AGE_S, choose_lang, render
 from vagus.web._errors import error_body, error_html, status_of
 from vagus.web._i18n import tr
@@ -54,31 +65,69 @@ SECURITY_HEADERS: Final[dict[str, str]] = {
         "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
     ),
     "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
+    # same-origin, not no-referrer: under no-referrer browsers send "Origin: null" on their
+    # own forms' POSTs (Fetch standard, "serialize a request origin"), and the Origin check
+    # (vagus.web._csrf.cross_origin_reason) needs the real origin. Other origins still get no
+    # Referer.
+    "Referrer-Policy": "same-origin",
 }
 
 
-def _cookie_headers(csrf_token: str | None, lang: str | None) -> list[tuple[bytes, bytes]]:
-    """The ``Set-Cookie`` headers for a new CSRF token and a chosen language, written by
-    Starlette's ``Response.set_cookie`` as the route's own response would."""
+def _cookie_headers(
+    session: str | None, lang: str | None, *, secure: bool
+) -> list[tuple[bytes, bytes]]:
+    """The ``Set-Cookie`` headers for a new CSRF session and a chosen language, written by
+    Starlette's ``Response.set_cookie`` as the route's own response would: ``SameSite=Strict``,
+    and ``Secure`` when the request came over HTTPS."""
     response = Response()
-    if csrf_token is not None:
-        response.set_cookie(CSRF_COOKIE, csrf_token, httponly=True, samesite="strict", path="/")
+    if session is not None:
+        response.set_cookie(
+            CSRF_COOKIE, session, httponly=True, samesite="strict", secure=secure, path="/"
+        )
     if lang is not None:
         response.set_cookie(
-            LANG_COOKIE, lang, max_age=LANG_COOKIE_MAX_AGE_S, samesite="lax", path="/"
+            LANG_COOKIE,
+            lang,
+            max_age=LANG_COOKIE_MAX_AGE_S,
+            samesite="strict",
+            secure=secure,
+            path="/",
         )
     return [(k, v) for k, v in response.raw_headers if k == b"set-cookie"]
 
 
+def _is_api_path(path: str) -> bool:
+    return path == API_PREFIX or path.startswith(API_PREFIX + "/")
+
+
+def _refusal(path: str, status: int, message: str, field: str) -> Response:
+    """A short refusal written before any route ran: JSON under ``/api``, a small page else."""
+    if _is_api_path(path):
+        return JSONResponse({"error": message, "field": field}, status_code=status)
+    page = (
+        '<!doctype html><html lang="en"><meta charset="utf-8"><title>vagus: refused</title>'
+        f"<h1>{status}</h1><p>{html.escape(message)}</p></html>"
+    )
+    return HTMLResponse(page, status_code=status)
+
+
 class CookiesAndHeaders:
-    """Pure ASGI middleware: the CSRF cookie, the remembered language and the security headers.
+    """Pure ASGI middleware: the Host and Origin checks, the CSRF cookie, the remembered
+    language and the security headers.
 
-    On the way in it gives the request its CSRF token (:func:`request_token`: the cookie's, or a
-    new one); on the way out it adds to the response's headers
+    On the way in it
 
-    - ``Set-Cookie: vagus_csrf=...`` (``HttpOnly``, ``SameSite=Strict``) when the request came
-      without that token;
+    - refuses (400) a ``Host`` that is not allowed (:func:`vagus.web._csrf.host_allowed`: DNS
+      rebinding), before any route runs and without setting a cookie;
+    - refuses (403) an unsafe request from another origin
+      (:func:`vagus.web._csrf.cross_origin_reason`);
+    - gives the request its CSRF session (:func:`vagus.web._csrf.session_id`: the cookie's, or
+      a new one);
+
+    on the way out it adds to the response's headers
+
+    - ``Set-Cookie: vagus_csrf=...`` (``HttpOnly``, ``SameSite=Strict``, ``Secure`` under HTTPS)
+      when the request came without that session;
     - ``Set-Cookie: vagus_lang=...`` when a route chose a language from ``?lang=``;
     - :data:`SECURITY_HEADERS`, unless the response set its own.
 
@@ -88,16 +137,29 @@ class CookiesAndHeaders:
     in passing instead, with the same headers in the same order.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, allowed_hosts: Iterable[str] = ()) -> None:
         self.app = app
+        self.allowed_hosts = tuple(allowed_hosts)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         request = Request(scope)
-        token = request_token(request)
-        needs_cookie = request.cookies.get(CSRF_COOKIE) != token
+        server = scope.get("server")
+        bound = str(server[0]) if server else None
+        host = request.headers.get("host")
+        if not host_allowed(host, allowed_host_names(self.allowed_hosts, bound)):
+            _log.warning("refused a request for host %r", host)
+            message = (
+                f"Host {host!r} is not served here; open vagus at http://127.0.0.1 or "
+                "http://localhost, or add the name to the allowed_hosts setting"
+            )
+            await _refusal(request.url.path, 400, message, "host")(scope, receive, send)
+            return
+        secure = scope.get("scheme") == "https"
+        session = session_id(request)
+        needs_cookie = request.cookies.get(CSRF_COOKIE) != session
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -105,17 +167,30 @@ class CookiesAndHeaders:
                 # Routes set new_lang on request.state, which lives in the shared scope.
                 new_lang = getattr(request.state, "new_lang", None)
                 if needs_cookie or new_lang is not None:
-                    cookies = _cookie_headers(token if needs_cookie else None, new_lang)
+                    cookies = _cookie_headers(
+                        session if needs_cookie else None, new_lang, secure=secure
+                    )
                     headers.raw.extend(cookies)
                 for name, value in SECURITY_HEADERS.items():
                     headers.setdefault(name, value)
             await send(message)
 
+        reason = cross_origin_reason(
+            request.method,
+            str(scope.get("scheme", "http")),
+            host or "",
+            request.headers.get("origin"),
+            request.headers.get("sec-fetch-site"),
+        )
+        if reason is not None:
+            refused = _refusal(request.url.path, 403, f"csrf: refused: {reason}", "csrf")
+            await refused(scope, receive, send_with_headers)
+            return
         await self.app(scope, receive, send_with_headers)
 
 
 def _is_api(request: Request) -> bool:
-    return request.url.path == API_PREFIX or request.url.path.startswith(API_PREFIX + "/")
+    return _is_api_path(request.url.path)
 
 
 def _error(
@@ -127,6 +202,12 @@ def _error(
             body["field"] = field
         return JSONResponse(body | extra, status_code=status)
     return render(request, "error.html", {"message": message}, status=status)
+
+
+class CsrfToken(BaseModel):
+    """The answer of ``GET /api/csrf``."""
+
+    token: str = Field(description="Send it in the X-Vagus-CSRF header of unsafe requests.")
 
 
 def _lang_or_default(request: Request) -> Lang:
@@ -168,7 +249,8 @@ def create_app(app: App | None = None) -> FastAPI:
         version=__version__,
         description=(
             "Guided vagus-nerve exercises, HRV and a journal kept on your own machine. "
-            "Unsafe requests need the header X-Vagus-CSRF with the vagus_csrf cookie's token. "
+            "Unsafe requests need the header X-Vagus-CSRF with the token of GET /api/csrf, "
+            "sent with the vagus_csrf cookie that answer sets. "
             "vagus does not replace a doctor."
         ),
         docs_url="/api/docs",
@@ -176,6 +258,16 @@ def create_app(app: App | None = None) -> FastAPI:
         openapi_url="/api/openapi.json",
     )
     server.state.vagus = vagus
+    # The per-install secret that signs CSRF tokens (vagus.web._csrf), owner-only in the home.
+    server.state.csrf_secret = load_secret(vagus.settings.home)
+
+    @server.get("/api/csrf", response_model=CsrfToken, tags=["security"])
+    async def csrf_token(request: Request, response: Response) -> CsrfToken:
+        """The CSRF token for scripts: send it in the X-Vagus-CSRF header of every POST, PUT,
+        PATCH or DELETE, together with the vagus_csrf cookie this answer sets."""
+        response.headers["Cache-Control"] = "no-store"
+        return CsrfToken(token=request_token(request))
+
     # One router per resource (vagus.web.routes): its HTML pages and their /api twins.
     for router in ROUTERS:
         server.include_router(router)
@@ -185,7 +277,7 @@ def create_app(app: App | None = None) -> FastAPI:
 
     # Where @server.middleware("http") put it: inside the server-error handler, outside the
     # exception handlers below (so their error pages get the cookies and headers too).
-    server.add_middleware(CookiesAndHeaders)
+    server.add_middleware(CookiesAndHeaders, allowed_hosts=vagus.settings.allowed_hosts)
 
     @server.exception_handler(UserError)
     async def on_user_error(request: Request, error: UserError) -> Response:
