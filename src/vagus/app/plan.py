@@ -4,8 +4,10 @@ which dose."""
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final
 
@@ -24,6 +26,7 @@ from vagus.program.plan import (
     ExerciseOverride,
     Overrides,
     PlanEntry,
+    PlanError,
     PlanItem,
     PlanRules,
     load_rules,
@@ -97,17 +100,75 @@ def plan_to_json(plan: TodayPlan, based_on: Sequence[PlanEntry]) -> dict[str, An
     }
 
 
+#: The fields of one exercise's override that hold a dose (a number, or null when not set).
+OVERRIDE_DOSES: Final = ("fixed_dose", "max_dose", "step", "baseline")
+#: Its fields that are true or false.
+OVERRIDE_FLAGS: Final = ("excluded", "hold")
+SET_BY: Final = ("person", "clinician")
+
+
+def parse_override(values: object) -> ExerciseOverride:
+    """One exercise's override as stored; AppError naming the field that is wrong.
+
+    >>> parse_override({"fixed_dose": 5, "set_by": "clinician"}).fixed_dose
+    5.0
+    >>> parse_override({"fixed_dose": "abc"})
+    Traceback (most recent call last):
+    vagus.app.errors.AppError: fixed_dose: expected a dose (a number >= 0) or null, got 'abc'
+    """
+    if not isinstance(values, Mapping):
+        raise AppError(f"override: expected an object of override fields, got {values!r}", "")
+    clean: dict[str, Any] = {}
+    for name, value in values.items():
+        if name in OVERRIDE_DOSES:
+            if value is not None and (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or not math.isfinite(value)
+                or value < 0
+            ):
+                raise AppError(
+                    f"{name}: expected a dose (a number >= 0) or null, got {value!r}", name
+                )
+            clean[name] = None if value is None else float(value)
+        elif name in OVERRIDE_FLAGS:
+            if not isinstance(value, bool):
+                raise AppError(f"{name}: expected true or false, got {value!r}", name)
+            clean[name] = value
+        elif name == "set_by":
+            if value not in SET_BY:
+                raise AppError(f"set_by: expected person or clinician, got {value!r}", name)
+            clean[name] = value
+        else:
+            fields = ", ".join((*OVERRIDE_DOSES, *OVERRIDE_FLAGS, "set_by"))
+            raise AppError(f"{name}: expected only the fields {fields}, got {name!r}", name)
+    return ExerciseOverride(**clean)
+
+
 def overrides_from_json(data: Mapping[str, Any]) -> Overrides:
-    """Overrides as stored in the journal's settings (see ``vagus plan set``)."""
-    exercises = {
-        ex: ExerciseOverride(**dict(values))
-        for ex, values in dict(data.get("exercises", {})).items()
-    }
+    """Overrides as stored in the journal's settings (see ``vagus plan set``).
+
+    A stored value that does not read (an old or hand-edited journal) is left out, so that the
+    plan is still built: an override that does not parse, an unknown exercise, a bad flag."""
+    stored = data.get("exercises", {})
+    exercises: dict[str, ExerciseOverride] = {}
+    for ex, values in stored.items() if isinstance(stored, Mapping) else ():
+        if ex not in EXERCISE_IDS:
+            continue
+        try:
+            exercises[ex] = parse_override(values)
+        except AppError:
+            continue
+    hold_all = data.get("hold_all", False)
+    include = data.get("include", ())
+    set_by = data.get("set_by", "person")
     return Overrides(
         exercises=exercises,
-        hold_all=bool(data.get("hold_all", False)),
-        include=tuple(data.get("include", ())),
-        set_by=data.get("set_by", "person"),
+        hold_all=hold_all if isinstance(hold_all, bool) else False,
+        include=tuple(ex for ex in include if ex in EXERCISE_IDS)
+        if isinstance(include, list | tuple)
+        else (),
+        set_by=set_by if set_by in SET_BY else "person",
     )
 
 
@@ -156,9 +217,11 @@ class PlanService:
         """The mode set with ``vagus plan --mode``; else ME/CFS when the screening says so
         (NICE NG206: no fixed increments), else standard."""
         chosen = self._app.journal.get_setting(SETTING_MODE)
-        if chosen is not None:
+        if chosen in MODES:
             return str(chosen)
-        return "mecfs" if self._app.screening.answers().get("me-cfs") else "standard"
+        # Not set, or a stored value that is not a mode (an old or hand-edited journal).
+        answers = self._app.screening.answers()
+        return "mecfs" if answers.get("me-cfs") is True else "standard"
 
     def set_mode(self, mode: str) -> None:
         if mode not in MODES:
@@ -166,19 +229,23 @@ class PlanService:
         self._app.journal.set_setting(SETTING_MODE, mode)
 
     def overrides(self) -> dict[str, Any]:
-        return dict(self._app.journal.get_setting(SETTING_OVERRIDES, {}) or {})
+        """The stored overrides (``{}`` when none, or when what is stored is not an object)."""
+        stored = self._app.journal.get_setting(SETTING_OVERRIDES, {})
+        return dict(stored) if isinstance(stored, Mapping) else {}
 
     def set_override(self, exercise_id: str, values: Mapping[str, Any]) -> None:
         """Set (or with an empty mapping, clear) one exercise's overrides."""
         check_exercise(exercise_id)
         data = self.overrides()
-        exercises = dict(data.get("exercises", {}))
+        stored = data.get("exercises", {})
+        exercises = dict(stored) if isinstance(stored, Mapping) else {}
         if values:
             try:
                 ExerciseOverride(**dict(values))
             except TypeError as error:
                 raise AppError(f"override: {error}", "override") from None
-            exercises[exercise_id] = {**exercises.get(exercise_id, {}), **values}
+            earlier = exercises.get(exercise_id, {})
+            exercises[exercise_id] = {**(earlier if isinstance(earlier, Mapping) else {}), **values}
         else:
             exercises.pop(exercise_id, None)
         data["exercises"] = exercises
@@ -193,16 +260,18 @@ class PlanService:
         statuses = {ex: s.status for ex, s in screening.exercises.items()} if screening else {}
         based_on = self._plan_before(day)
         since = datetime.combine(day, datetime.min.time(), UTC) - timedelta(days=PLAN_LOOKBACK_DAYS)
-        plan = plan_today(
-            day,
-            statuses,
-            based_on,
-            self._checkins(since),
-            self._outcomes(since),
-            mode=self.mode(),  # type: ignore[arg-type]
-            overrides=overrides_from_json(self.overrides()),
-            rules=self.rules(),
-        )
+        rules = self.rules()
+        mode: Any = self.mode()
+        overrides = overrides_from_json(self.overrides())
+        checkins, outcomes = self._checkins(since), self._outcomes(since)
+        try:
+            plan = plan_today(day, statuses, based_on, checkins, outcomes, mode, overrides, rules)
+        except PlanError:
+            # A stored override or plan entry the rules refuse (an old or hand-edited
+            # journal, or rules changed since): leave out each that is refused on its own and
+            # build the plan from the rest, rather than refuse every page (issue 11).
+            overrides, based_on = _usable(day, mode, overrides, based_on, rules)
+            plan = plan_today(day, statuses, based_on, checkins, outcomes, mode, overrides, rules)
         if not store:
             return plan
         stored = plan_to_json(plan, based_on)
@@ -211,6 +280,24 @@ class PlanService:
             reason = "; ".join(i.text("en") for i in plan.items) or "no exercises today"
             self._app.journal.save_plan(stored, reason, at=now)
         return plan
+
+    def check_override(self, exercise_id: str, override: ExerciseOverride) -> None:
+        """AppError (naming the override's field) when the plan's rules refuse ``override``
+        for ``exercise_id``: a dose outside the exercise's range, a step of 0."""
+        refused = _refusal(
+            self._app.now().date(),
+            self.mode(),
+            Overrides(exercises={exercise_id: override}),
+            (),
+            self.rules(),
+        )
+        if refused is not None:
+            found = re.match(r"overrides\[[^\]]*\]\.(\w+)", str(refused))
+            field = found.group(1) if found else ""
+            raise AppError(
+                f"{field or 'override'}: expected a value the plan's rules allow ({refused})",
+                field,
+            )
 
     def today_json(self) -> dict[str, Any]:
         """Today's plan in the one shape both faces print (``/api/plan``, ``vagus plan
@@ -280,8 +367,13 @@ class PlanService:
 
     def _plan_before(self, day: date) -> list[PlanEntry]:
         for record in reversed(self._app.journal.plans()):
-            if date.fromisoformat(record.plan["day"]) < day:
-                return [_entry_from_json(e) for e in record.plan.get("entries", [])]
+            # A stored plan that does not read (an old or hand-edited journal) is passed over:
+            # today's plan is then built from the last one that does.
+            try:
+                if date.fromisoformat(record.plan["day"]) < day:
+                    return [_entry_from_json(e) for e in record.plan.get("entries", [])]
+            except (KeyError, TypeError, ValueError, AttributeError):
+                continue
         return []
 
     def _checkins(self, since: datetime) -> list[CheckIn]:
@@ -314,6 +406,38 @@ class PlanService:
                 )
             )
         return sorted(out, key=lambda o: o.at)
+
+
+def _refusal(
+    day: date, mode: Any, overrides: Overrides, entries: Sequence[PlanEntry], rules: PlanRules
+) -> PlanError | None:
+    """The rules' refusal of these overrides and plan entries alone, or None."""
+    try:
+        plan_today(day, {}, entries, [], [], mode, overrides, rules)
+    except PlanError as error:
+        return error
+    return None
+
+
+def _usable(
+    day: date, mode: Any, overrides: Overrides, entries: Sequence[PlanEntry], rules: PlanRules
+) -> tuple[Overrides, list[PlanEntry]]:
+    """The overrides and plan entries the rules accept, each judged on its own."""
+    exercises = {
+        ex: o
+        for ex, o in overrides.exercises.items()
+        if _refusal(day, mode, Overrides(exercises={ex: o}), (), rules) is None
+    }
+    include = tuple(
+        ex
+        for ex in overrides.include
+        if _refusal(day, mode, Overrides(include=(ex,)), (), rules) is None
+    )
+    kept: list[PlanEntry] = []
+    for entry in entries:
+        if _refusal(day, mode, Overrides(), [*kept, entry], rules) is None:
+            kept.append(entry)
+    return replace(overrides, exercises=exercises, include=include), kept
 
 
 def today_overview(app: App, lang: Lang) -> dict[str, Any]:

@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
+from vagus.app.errors import AppError
+from vagus.app.plan import MODES, SETTING_MODE, SETTING_OVERRIDES, parse_override
+from vagus.app.preferences import PACER_KEYS, SETTING_PREFS, PreferenceService
+from vagus.app.resonance import SETTING_RESONANCE
+from vagus.app.sensors import SensorSpec
 from vagus.journal import JournalError, read_export, write_export
+
+# The journal's own check of what an export's records mean (the app adds its settings'), and
+# its error naming a field: the export format's internals, not the journal's public API.
+from vagus.journal._errors import bad
+from vagus.journal._export import check_meaning
+from vagus.program import EXERCISE_IDS, param_specs
+
+#: The resonance rates a stored assessment may name, breaths a minute (the pacer's range).
+RESONANCE_BPM_RANGE: Final = (3.0, 12.0)
 
 if TYPE_CHECKING:
     from vagus.app._core import App
@@ -29,6 +44,10 @@ def _with_key(error: JournalError, source: str | None = None) -> JournalError:
         source=source,
         detail=str(error),
     )
+
+
+def _number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 class TransferService:
@@ -57,16 +76,114 @@ class TransferService:
     def import_file(self, path: Path) -> dict[str, int]:
         """Read an export (refused whole if anything in it is wrong)."""
         try:
-            return self._app.journal.import_(read_export(path))
+            data = read_export(path)
+            self.check(data)
+            return self._app.journal.import_(data)
         except JournalError as error:
             raise _with_key(error, source=str(path)) from None
 
     def import_data(self, data: Any) -> dict[str, int]:
         """Import an export already parsed from JSON (refused whole if anything is wrong)."""
         try:
+            self.check(data)
             return self._app.journal.import_(data)
         except JournalError as error:
             raise _with_key(error) from None
+
+    def check(self, data: Any) -> None:
+        """Check an export's structure and meaning before anything is written: every record
+        the program reads back (the journal's check) and every setting the app reads, each
+        with the rule its form uses. A JournalError names the first bad field by its export
+        path (``settings.web_prefs.pacer.inhale_s``); nothing is stored (issue 11)."""
+        parsed = check_meaning(data)
+        for row in parsed.rows["settings"]:
+            key, value = row["key"], row["value"]
+            path = f"settings.{key}"
+            if key == SETTING_PREFS:
+                self._check_prefs(path, value)
+            elif key == SETTING_MODE:
+                if value not in MODES:
+                    raise bad(path, "one of " + ", ".join(MODES), value)
+            elif key == SETTING_OVERRIDES:
+                self._check_overrides(path, value)
+            elif key == SETTING_RESONANCE:
+                _check_resonance(path, value)
+
+    def _check_prefs(self, path: str, value: object) -> None:
+        """The person's preferences, as :meth:`PreferenceService.set` would take them: the web's
+        sensor never names a file (an imported file must not make the server read one)."""
+        if not isinstance(value, Mapping):
+            raise bad(path, "an object with lang, pacer and sensor", value)
+        for name in value:
+            if name not in ("lang", "pacer", "sensor"):
+                raise bad(path, "only the fields lang, pacer, sensor", name)
+        if "lang" in value and value["lang"] not in ("nb", "en"):
+            raise bad(f"{path}.lang", "nb or en", value["lang"])
+        if "sensor" in value:
+            sensor = value["sensor"]
+            try:
+                if not isinstance(sensor, str):
+                    raise AppError("sensor: expected a text", "sensor")
+                SensorSpec.parse_for_web(sensor)
+            except AppError:
+                raise bad(
+                    f"{path}.sensor", "replay, simulated, ble or ble:ADDRESS (never a file)", sensor
+                ) from None
+        if "pacer" in value:
+            self._check_pacer(f"{path}.pacer", value["pacer"])
+
+    def _check_pacer(self, path: str, pacer: object) -> None:
+        if not isinstance(pacer, Mapping):
+            raise bad(path, "an object of breathing seconds", pacer)
+        for name, seconds in pacer.items():
+            if name not in PACER_KEYS:
+                raise bad(path, "only the fields " + ", ".join(PACER_KEYS), name)
+            if not _number(seconds):
+                raise bad(f"{path}.{name}", "a number of seconds", seconds)
+        settings = self._app.settings
+        defaults: dict[str, object] = {
+            spec.name: spec.default for spec in param_specs("breathing") if spec.name in PACER_KEYS
+        }
+        defaults |= {"inhale_s": settings.inhale_s, "exhale_s": settings.exhale_s}
+        try:
+            # The preference's own check: each within its range, and a breath of 3-12 a minute.
+            PreferenceService._clean_pacer({**defaults, **pacer})
+        except ValueError as error:
+            raise bad(
+                path, f"a breathing pattern the pacer can guide ({error})", dict(pacer)
+            ) from None
+
+    def _check_overrides(self, path: str, value: object) -> None:
+        """Plan overrides as ``vagus plan set`` stores them."""
+        if not isinstance(value, Mapping):
+            raise bad(path, "an object of plan overrides", value)
+        for name in value:
+            if name not in ("exercises", "hold_all", "include", "set_by"):
+                raise bad(path, "only the fields exercises, hold_all, include, set_by", name)
+        exercises = value.get("exercises", {})
+        if not isinstance(exercises, Mapping):
+            raise bad(f"{path}.exercises", "an object of overrides by exercise id", exercises)
+        for exercise, override in exercises.items():
+            if exercise not in EXERCISE_IDS:
+                raise bad(f"{path}.exercises", "one of " + ", ".join(EXERCISE_IDS), exercise)
+            where = f"{path}.exercises.{exercise}"
+            try:
+                self._app.plan.check_override(exercise, parse_override(override))
+            except AppError as error:
+                # The override's own message ("fixed_dose: expected ..."), under its export path.
+                field = f"{where}.{error.field}" if error.field else where
+                detail = str(error).partition(": ")[2]
+                raise JournalError(f"{field}: {detail}", field=field) from None
+        if not isinstance(value.get("hold_all", False), bool):
+            raise bad(f"{path}.hold_all", "true or false", value.get("hold_all"))
+        include = value.get("include", [])
+        if not isinstance(include, list):
+            raise bad(f"{path}.include", "a list of exercise ids", include)
+        for index, exercise in enumerate(include):
+            if exercise not in EXERCISE_IDS:
+                raise bad(f"{path}.include[{index}]", "one of " + ", ".join(EXERCISE_IDS), exercise)
+        if value.get("set_by", "person") not in ("person", "clinician"):
+            raise bad(f"{path}.set_by", "person or clinician", value.get("set_by"))
 
     def forget(self) -> None:
         """Delete every stored entry."""
@@ -74,3 +191,15 @@ class TransferService:
 
     def counts(self) -> dict[str, int]:
         return self._app.journal.counts()
+
+
+def _check_resonance(path: str, value: object) -> None:
+    """A resonance assessment's result: its best rate a breathing rate the pacer can guide."""
+    if not isinstance(value, Mapping):
+        raise bad(path, "an object with best_bpm", value)
+    low, high = RESONANCE_BPM_RANGE
+    best = value.get("best_bpm")
+    if not _number(best) or not low <= float(best) <= high:  # type: ignore[arg-type]
+        raise bad(
+            f"{path}.best_bpm", f"a number of breaths a minute from {low:g} to {high:g}", best
+        )

@@ -14,13 +14,14 @@ without ``symptoms`` and the ids are moved out of the note, as journal revision 
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Final
 
@@ -531,6 +532,159 @@ def _check_relations(rows: Mapping[str, list[dict[str, Any]]]) -> None:
             raise bad(f"checkins[{index}]", check.CHECKIN_CONTENT, row)
 
 
+def check_meaning(data: Any) -> ParsedExport:
+    """Check an export as :func:`parse_export` does, and then what its records *mean*.
+
+    The structure alone lets through a file that the program cannot read back: a plan without
+    its ``day``, a screening answer to a question vagus does not ask, a questionnaire whose
+    severity its scorer never gives, text where an HRV index is a number (issue 11). Such a
+    file imported would break every page that reads it, so the application checks each record
+    with the program's own rules before it imports (:meth:`Journal.import_
+    <vagus.journal.Journal.import_>` itself keeps to the structure, which any journal holds).
+
+    Raises
+    ------
+    JournalError
+        Naming the first bad field by its export path (``plans[0].plan.day``).
+    """
+    parsed = parse_export(data)
+    for index, row in enumerate(parsed.rows["screenings"]):
+        _check_screening(f"screenings[{index}].answers", row["answers"])
+    for index, row in enumerate(parsed.rows["plans"]):
+        _check_plan(f"plans[{index}].plan", row["plan"])
+    for index, row in enumerate(parsed.rows["questionnaires"]):
+        _check_questionnaire(f"questionnaires[{index}]", row)
+    for index, row in enumerate(parsed.rows["recordings"]):
+        _check_analysis(f"recordings[{index}].analysis", row["analysis"])
+    return parsed
+
+
+def _check_screening(path: str, stored: Mapping[str, Any]) -> None:
+    """A screening as the app stores it: ``{"answers": {question id: bool}, "cleared": [...]}``."""
+    from vagus.program import EXERCISE_IDS, evaluate, questions
+
+    known = {question.id for question in questions("en")}
+    for name in stored:
+        if name not in ("answers", "cleared"):
+            raise bad(path, "only the fields answers, cleared", name)
+    answers = stored.get("answers")
+    if not isinstance(answers, Mapping):
+        raise bad(f"{path}.answers", "an object of answers by question id", answers)
+    for question, answer in answers.items():
+        if question not in known:
+            raise bad(
+                f"{path}.answers.{question}", "the id of a screening question vagus asks", question
+            )
+        if not isinstance(answer, bool):
+            raise bad(f"{path}.answers.{question}", "true or false", answer)
+    cleared = stored.get("cleared", [])
+    if not isinstance(cleared, list):
+        raise bad(f"{path}.cleared", "a list of exercise ids", cleared)
+    for index, exercise in enumerate(cleared):
+        if exercise not in EXERCISE_IDS:
+            raise bad(f"{path}.cleared[{index}]", "one of " + ", ".join(EXERCISE_IDS), exercise)
+    try:
+        evaluate(answers, frozenset(cleared))
+    except ValueError as error:
+        raise bad(
+            f"{path}.answers", f"answers the screening can evaluate ({error})", answers
+        ) from None
+
+
+def _iso_date(path: str, value: Any) -> None:
+    try:
+        date.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise bad(path, "an ISO 8601 date, like '2024-05-01'", value) from None
+
+
+def _plan_number(path: str, value: Any, *, optional: bool = False) -> None:
+    if optional and value is None:
+        return
+    check.number(path, value)
+
+
+def _check_plan(path: str, plan: Mapping[str, Any]) -> None:
+    """A day's plan as the app stores it (``vagus.app.plan.plan_to_json``): its ``day``, the
+    entries the next day's plan is built from, and the items the history shows."""
+    from vagus.program import EXERCISE_IDS
+
+    _iso_date(f"{path}.day", plan.get("day"))
+    for part in ("based_on", "entries"):
+        entries = plan.get(part, [])
+        if not isinstance(entries, list):
+            raise bad(f"{path}.{part}", "a list of plan entries", entries)
+        for index, entry in enumerate(entries):
+            where = f"{path}.{part}[{index}]"
+            if not isinstance(entry, Mapping):
+                raise bad(where, "a plan entry (an object)", entry)
+            check.choice(f"{where}.exercise_id", entry.get("exercise_id"), EXERCISE_IDS)
+            _plan_number(f"{where}.dose", entry.get("dose"))
+            _iso_date(f"{where}.started", entry.get("started"))
+            _iso_date(f"{where}.since", entry.get("since"))
+            _plan_number(f"{where}.previous_dose", entry.get("previous_dose"), optional=True)
+            check.choice(f"{where}.last_change", entry.get("last_change", "new"), PLAN_CHANGES)
+    for part in ("items", "pending", "excluded"):
+        items = plan.get(part, [])
+        if not isinstance(items, list):
+            raise bad(f"{path}.{part}", "a list of plan items", items)
+        for index, item in enumerate(items):
+            where = f"{path}.{part}[{index}]"
+            if not isinstance(item, Mapping):
+                raise bad(where, "a plan item (an object)", item)
+            check.choice(f"{where}.exercise_id", item.get("exercise_id"), EXERCISE_IDS)
+            _plan_number(f"{where}.dose", item.get("dose"), optional=part != "items")
+            unit = item.get("unit", "")
+            if not isinstance(unit, str):
+                raise bad(f"{where}.unit", "a text", unit)
+
+
+#: What a plan entry's last change can be (``vagus.program.plan.Status``).
+PLAN_CHANGES: Final[tuple[str, ...]] = (
+    "new",
+    "increase",
+    "keep",
+    "decrease",
+    "fixed",
+    "clinician",
+    "excluded",
+)
+
+
+def _check_questionnaire(path: str, row: Mapping[str, Any]) -> None:
+    """A known questionnaire whose answers score to the stored score and severity."""
+    from vagus.program import QUESTIONNAIRES, score
+
+    name = row["name"]
+    if name.strip().lower().replace(" ", "") not in QUESTIONNAIRES:
+        raise bad(f"{path}.name", "one of " + ", ".join(QUESTIONNAIRES), name)
+    try:
+        result = score(name, row["answers"])
+    except ValueError as error:
+        raise bad(
+            f"{path}.answers", f"the questionnaire's answers ({error})", row["answers"]
+        ) from None
+    bands = [band.id for band in QUESTIONNAIRES[result.name].bands]
+    if row["severity"] not in bands:
+        raise bad(f"{path}.severity", "one of " + ", ".join(bands), row["severity"])
+    if row["severity"] != result.severity:
+        raise bad(f"{path}.severity", f"{result.severity!r}, as the answers score", row["severity"])
+    if not math.isclose(row["score"], result.score, rel_tol=1e-9, abs_tol=1e-9):
+        raise bad(f"{path}.score", f"{result.score:g}, the score of the answers", row["score"])
+
+
+def _check_analysis(path: str, analysis: Mapping[str, Any] | None) -> None:
+    """A stored HRV analysis: its indices numbers (or null where one could not be computed)."""
+    if analysis is None or "indices" not in analysis:
+        return
+    indices = analysis["indices"]
+    if not isinstance(indices, Mapping):
+        raise bad(f"{path}.indices", "an object of HRV indices by name", indices)
+    for name, value in indices.items():
+        if value is not None:
+            check.number(f"{path}.indices.{name}", value)
+
+
 def import_tables(session: Session, parsed: ParsedExport) -> dict[str, int]:
     """Insert a checked export into an empty journal (settings are merged), keeping ids."""
     held = {
@@ -663,6 +817,15 @@ def export_schema_markdown() -> str:
         "same export. The whole file is checked first: a file that is not this format, of",
         "another version, or with any field out of place is refused with a message naming the",
         "field (such as `sessions[2].status`), and nothing changes.",
+        "",
+        "`vagus import` and the web's import also check what the records mean, with the",
+        "program's own rules: each screening answer is true or false to a question vagus asks;",
+        "a plan has its `day` (an ISO date) and well-formed entries; a questionnaire is one",
+        "vagus knows, its answers give its `score` and `severity`; an analysis's `indices` are",
+        "numbers or null; and the settings vagus reads (`web_prefs` with `lang`, `pacer` and a",
+        "`sensor` that never names a file, `plan_mode`, `plan_overrides`, `resonance`) hold",
+        "what their forms accept. A refusal names the field, such as `plans[0].plan.day` or",
+        "`settings.web_prefs.pacer.inhale_s`.",
         "",
         TIME_NOTE,
         "",

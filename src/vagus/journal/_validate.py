@@ -34,6 +34,10 @@ MAX_RR_MS: Final[float] = 65535 / 1024 * 1000
 #: A symptom id: lower-case words joined by hyphens, as ``vagus.program``'s safety.toml spells
 #: them (``chest-pain``).
 SYMPTOM_ID: Final = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
+#: The largest row id: PostgreSQL's ``integer`` (the journal's id columns) ends at 2**31 - 1,
+#: and a larger value would reach the database only to fail there (issue 11). SQLite's
+#: integers go further, but a journal must import on either backend, so both keep to this.
+MAX_ROW_ID: Final[int] = 2**31 - 1
 
 
 def iso(value: datetime | None) -> str | None:
@@ -278,9 +282,17 @@ def choice(field: str, value: Any, choices: Sequence[str]) -> str:
 
 
 def row_id(field: str, value: Any) -> int:
-    """A positive integer id."""
+    """A positive integer id, at most :data:`MAX_ROW_ID`.
+
+    >>> row_id("id", 2**31)
+    Traceback (most recent call last):
+    ...
+    vagus.journal._errors.JournalError: id: expected an id of at most 2147483647, got 2147483648
+    """
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise bad(field, "a positive integer id", value)
+    if value > MAX_ROW_ID:
+        raise bad(field, f"an id of at most {MAX_ROW_ID}", value)
     return value
 
 

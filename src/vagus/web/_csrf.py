@@ -35,7 +35,6 @@ import secrets
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Final
-from urllib.parse import urlsplit
 
 from starlette.requests import Request
 
@@ -260,6 +259,10 @@ def host_allowed(host: str | None, allowed: frozenset[str]) -> bool:
     return parts is not None and parts[0] in allowed
 
 
+#: ``scheme://host[:port]``: a host name, an IPv4 address or a bracketed IPv6 address.
+_ORIGIN: Final = re.compile(r"(https?)://(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(?::([0-9]{1,5}))?")
+
+
 def _origin_parts(scheme: str, host: str, port: int | None) -> tuple[str, str, int | None]:
     return scheme, host, port if port is not None else _DEFAULT_PORTS.get(scheme)
 
@@ -291,11 +294,14 @@ def cross_origin_reason(
     own = f"{scheme}://{host.strip().lower()}"
     if own_host is None:
         return f"Origin: {origin} is not this server ({own})"
-    try:
-        parsed = urlsplit(origin.strip().lower())
-        theirs = _origin_parts(parsed.scheme, parsed.hostname or "", parsed.port)
-    except ValueError:
+    # An origin is scheme://host[:port] and nothing more (RFC 6454, 6.2); anything else,
+    # "null" included, is not this server.
+    match = _ORIGIN.fullmatch(origin.strip().lower())
+    if match is None:
         return f"Origin: {origin} is not this server ({own})"
-    if parsed.path or parsed.query or theirs != _origin_parts(scheme, *own_host):
+    their_scheme, their_host, their_port = match.groups()
+    port = int(their_port) if their_port else None
+    theirs = _origin_parts(their_scheme, their_host.strip("[]"), port)
+    if theirs != _origin_parts(scheme, *own_host):
         return f"Origin: {origin} is not this server ({own})"
     return None
