@@ -19,7 +19,7 @@ import os
 import re
 import tempfile
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -604,6 +604,18 @@ def _plan_number(path: str, value: Any, *, optional: bool = False) -> None:
     check.number(path, value)
 
 
+def _plan_objects(path: str, value: Any, what: str) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """Each object of a plan's list ``value`` with its path; a JournalError naming the path
+    when ``value`` is not a list of objects."""
+    if not isinstance(value, list):
+        raise bad(path, f"a list of {what}s", value)
+    for index, element in enumerate(value):
+        where = f"{path}[{index}]"
+        if not isinstance(element, Mapping):
+            raise bad(where, f"a {what} (an object)", element)
+        yield where, element
+
+
 def _check_plan(path: str, plan: Mapping[str, Any]) -> None:
     """A day's plan as the app stores it (``vagus.app.plan.plan_to_json``): its ``day``, the
     entries the next day's plan is built from, and the items the history shows."""
@@ -611,13 +623,7 @@ def _check_plan(path: str, plan: Mapping[str, Any]) -> None:
 
     _iso_date(f"{path}.day", plan.get("day"))
     for part in ("based_on", "entries"):
-        entries = plan.get(part, [])
-        if not isinstance(entries, list):
-            raise bad(f"{path}.{part}", "a list of plan entries", entries)
-        for index, entry in enumerate(entries):
-            where = f"{path}.{part}[{index}]"
-            if not isinstance(entry, Mapping):
-                raise bad(where, "a plan entry (an object)", entry)
+        for where, entry in _plan_objects(f"{path}.{part}", plan.get(part, []), "plan entry"):
             check.choice(f"{where}.exercise_id", entry.get("exercise_id"), EXERCISE_IDS)
             _plan_number(f"{where}.dose", entry.get("dose"))
             _iso_date(f"{where}.started", entry.get("started"))
@@ -625,13 +631,7 @@ def _check_plan(path: str, plan: Mapping[str, Any]) -> None:
             _plan_number(f"{where}.previous_dose", entry.get("previous_dose"), optional=True)
             check.choice(f"{where}.last_change", entry.get("last_change", "new"), PLAN_CHANGES)
     for part in ("items", "pending", "excluded"):
-        items = plan.get(part, [])
-        if not isinstance(items, list):
-            raise bad(f"{path}.{part}", "a list of plan items", items)
-        for index, item in enumerate(items):
-            where = f"{path}.{part}[{index}]"
-            if not isinstance(item, Mapping):
-                raise bad(where, "a plan item (an object)", item)
+        for where, item in _plan_objects(f"{path}.{part}", plan.get(part, []), "plan item"):
             check.choice(f"{where}.exercise_id", item.get("exercise_id"), EXERCISE_IDS)
             _plan_number(f"{where}.dose", item.get("dose"), optional=part != "items")
             unit = item.get("unit", "")
