@@ -19,7 +19,14 @@ from typing import Final
 
 from vagus.app._core import App, build_app, utc_now
 from vagus.app.checkins import check_symptoms, known_symptoms, safety_out
-from vagus.app.errors import AppError, ConflictError, NotFoundError, RefusedError, UserError
+from vagus.app.errors import (
+    AppError,
+    BusyError,
+    ConflictError,
+    NotFoundError,
+    RefusedError,
+    UserError,
+)
 from vagus.app.live import (
     MIN_MEASUREMENT_S,
     MORNING_BEFORE_HOUR,
@@ -70,6 +77,7 @@ __all__ = [
     "Assessment",
     "Beat",
     "BeatFeed",
+    "BusyError",
     "ConflictError",
     "Gate",
     "LiveRecording",

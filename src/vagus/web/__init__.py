@@ -47,7 +47,7 @@ from vagus.web._csrf import (
     session_id,
 )
 from vagus.web._deps import LANG_COOKIE, LANG_COOKIE_MAX_AGE_S, choose_lang, render
-from vagus.web._errors import error_body, error_html, status_of
+from vagus.web._errors import error_body, error_headers, error_html, status_of
 from vagus.web._i18n import tr
 from vagus.web.routes import ROUTERS
 
@@ -158,6 +158,7 @@ class CookiesAndHeaders:
             await _refusal(request.url.path, 400, message, "host")(scope, receive, send)
             return
         secure = scope.get("scheme") == "https"
+        static = request.url.path.startswith("/static/")
         session = session_id(request)
         needs_cookie = request.cookies.get(CSRF_COOKIE) != session
 
@@ -173,6 +174,10 @@ class CookiesAndHeaders:
                     headers.raw.extend(cookies)
                 for name, value in SECURITY_HEADERS.items():
                     headers.setdefault(name, value)
+                if not static:
+                    # Every page and answer but the static files may hold health data: kept
+                    # out of the browser's and any proxy's cache (RFC 9111, 5.2.2.5).
+                    headers.setdefault("Cache-Control", "no-store")
             await send(message)
 
         reason = cross_origin_reason(
@@ -253,7 +258,9 @@ def create_app(app: App | None = None) -> FastAPI:
             "sent with the vagus_csrf cookie that answer sets. "
             "vagus does not replace a doctor."
         ),
-        docs_url="/api/docs",
+        # /api/docs is served from the package's own files (vagus.web.routes.docs): FastAPI's
+        # default loads Swagger UI from a CDN, which the app's CSP blocks.
+        docs_url=None,
         redoc_url=None,
         openapi_url="/api/openapi.json",
     )
@@ -285,12 +292,15 @@ def create_app(app: App | None = None) -> FastAPI:
         # its code and its reason in the page's language.
         lang = _lang_or_default(request)
         status = status_of(error)
+        headers = error_headers(error)
         if _is_api(request):
-            return JSONResponse(error_body(error, lang), status_code=status)
+            return JSONResponse(error_body(error, lang), status_code=status, headers=headers)
         message: str = error_html(error, lang)
         if status == 404 and error.key is None:
             message = tr("error.not_found", lang)
-        return render(request, "error.html", {"message": message}, status=status)
+        page = render(request, "error.html", {"message": message}, status=status)
+        page.headers.update(headers)
+        return page
 
     @server.exception_handler(Exception)
     async def on_bug(request: Request, error: Exception) -> Response:

@@ -3,7 +3,8 @@
 Only :class:`vagus.errors.UserError` is a user error (``vagus.app`` re-exports it):
 :class:`~vagus.app.NotFoundError` is a 404, :class:`~vagus.app.ConflictError` (and its
 :class:`~vagus.app.RefusedError`) a 409, :class:`TooLargeError` a 413,
-:class:`SensorUnavailableError` a 503, every other a 400.
+:class:`SensorUnavailableError` and :class:`~vagus.app.BusyError` a 503 (the latter with
+``Retry-After``), every other a 400.
 Anything else is a bug: a 500 with a log line (see :func:`vagus.web.create_app`).
 """
 
@@ -13,7 +14,14 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-from vagus.app import AppError, ConflictError, NotFoundError, RefusedError, UserError
+from vagus.app import (
+    AppError,
+    BusyError,
+    ConflictError,
+    NotFoundError,
+    RefusedError,
+    UserError,
+)
 from vagus.program import Lang, error_text, t
 
 
@@ -33,7 +41,7 @@ def status_of(error: UserError) -> int:
         return 409
     if isinstance(error, TooLargeError):
         return 413
-    if isinstance(error, SensorUnavailableError):
+    if isinstance(error, (SensorUnavailableError, BusyError)):
         return 503
     return 400
 
@@ -91,3 +99,10 @@ def error_body(error: UserError, lang: Lang) -> dict[str, Any]:
         body["code"] = error.code
         body["reason"] = error.reason.get(lang, str(error))
     return body
+
+
+def error_headers(error: UserError) -> dict[str, str]:
+    """Extra headers of a user error's answer: ``Retry-After`` for a busy server."""
+    if isinstance(error, BusyError):
+        return {"Retry-After": str(error.retry_after_s)}
+    return {}
