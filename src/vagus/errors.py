@@ -28,3 +28,26 @@ class UserError(ValueError):
         self.field = field
         self.key = key
         self.fields: dict[str, object] = dict(fields)
+
+
+class BusyError(UserError):
+    """Busy with another long write (an import, a recording being stored): nothing was
+    changed, and the same request a little later will work. A 503 with ``Retry-After`` on the
+    web; on the CLI one message, no traceback. The journal raises it when the database stays
+    locked past its wait; the app re-exports it.
+
+    >>> BusyError("journal: busy", "journal", retry_after_s=3).retry_after_s
+    3
+    """
+
+    def __init__(
+        self,
+        message: str,
+        field: str | None = None,
+        *,
+        retry_after_s: int = 5,
+        key: str | None = None,
+        **fields: object,
+    ) -> None:
+        super().__init__(message, field, key=key, **fields)
+        self.retry_after_s = retry_after_s

@@ -8,7 +8,7 @@ message and exit status 2.
 
 from __future__ import annotations
 
-from vagus.errors import UserError
+from vagus.errors import BusyError, UserError
 
 __all__ = [
     "AppError",
@@ -51,14 +51,3 @@ class RefusedError(ConflictError):
         super().__init__(message, field)
         self.reason = reason or {"nb": message, "en": message}
         self.code = code
-
-
-class BusyError(AppError):
-    """The journal or the server is busy with another person's long write (an import, a
-    recording being stored): nothing was changed, and the same request later will work. A 503
-    with ``Retry-After`` on the web; on the CLI one message and exit status 2, no traceback.
-    """
-
-    def __init__(self, message: str, field: str | None = None, *, retry_after_s: int = 5) -> None:
-        super().__init__(message, field)
-        self.retry_after_s = retry_after_s
