@@ -1,5 +1,7 @@
 """Live heart data: server-sent events from the replay sensor; stored only as a session's own
-recording (kind "session", tagged "web"), never by opening the live view.
+recording (kind "session", tagged "web"), opened by ``POST /api/live/stream`` and read with
+``GET ?stream=``, never by opening the live view. The attacks on it are in
+test_live_security.py.
 
 The replay runs at 50x real time (``speed=50``): the bundled recording's first 12 beats arrive in
 well under a second. ``limit`` ends the stream after those beats, which is also what the in-process
@@ -45,6 +47,17 @@ def _session(client: TestClient) -> int:
     return int(started.json()["id"])
 
 
+def record(client: TestClient, session_id: int, limit: int) -> list[tuple[str, Any]]:
+    """Open the session's live recording (POST), then read ``limit`` beats of it (GET)."""
+    opened = client.post("/api/live/stream", json={"session_id": session_id, "speed": 50})
+    assert opened.status_code == 201, opened.text
+    response = client.get(f"{opened.json()['url']}&limit={limit}")
+    assert response.status_code == 200, response.text
+    events = _parse(response.text)
+    assert events[0] == ("start", {"recording_id": opened.json()["recording_id"]})
+    return events
+
+
 def test_stream_without_a_session_shows_beats_and_stores_nothing(
     client: TestClient, vagus_app: App
 ) -> None:
@@ -75,9 +88,7 @@ def test_stream_without_a_session_shows_beats_and_stores_nothing(
 
 def test_stream_of_a_session_is_its_recording(client: TestClient, screened: App) -> None:
     session_id = _session(client)
-    response = client.get(f"/api/live/stream?speed=50&limit={N_EVENTS}&session_id={session_id}")
-    assert response.status_code == 200
-    events = _parse(response.text)
+    events = record(client, session_id, N_EVENTS)
     recording_id = events[0][1]["recording_id"]
     recording = screened.journal.recording(recording_id)
     assert recording["session_id"] == session_id
@@ -87,9 +98,16 @@ def test_stream_of_a_session_is_its_recording(client: TestClient, screened: App)
     assert recording["ended_at"] is not None  # finished when the stream closed
     # The stream ended on its own (limit): the session still runs, the player finishes it.
     assert client.get(f"/api/sessions/{session_id}").json()["status"] == "running"
-    assert_unknown = client.get("/api/live/stream?speed=50&limit=1&session_id=999")
-    assert assert_unknown.status_code == 404
-    assert assert_unknown.json()["field"] == "session_id"
+    before = screened.journal.counts()
+    unknown = client.post("/api/live/stream", json={"session_id": 999, "speed": 50})
+    assert unknown.status_code == 404
+    assert unknown.json()["field"] == "session_id"
+    assert screened.journal.counts() == before
+    assert _live.live_streams(client.app.state).counts() == {  # type: ignore[attr-defined]
+        "open": 0,
+        "previews": 0,
+        "waiting": 0,
+    }
 
 
 class _GoneClient:
@@ -115,21 +133,24 @@ def test_a_closed_tab_interrupts_its_running_session(client: TestClient, screene
             "outcome": "completed",
         },
     )
-    recording = _live._open_stream(screened, 50.0, session_id)
+    streams = _live.LiveStreams()
+    stream_id, stream = streams.record(screened, session_id, 50.0)
+    recording = stream.recording
+    assert streams.attach(stream_id) is stream
 
     async def run() -> list[str]:
         return [
             chunk
             async for chunk in _live._events(
-                _GoneClient(),
-                screened,
-                recording,
-                session_id,
-                None,  # type: ignore[arg-type]
+                _GoneClient(),  # type: ignore[arg-type]
+                stream,
+                None,
             )
         ]
 
     asyncio.run(run())
+    assert stream.closed
+    assert streams.counts()["open"] == 0  # its slot is free again
     assert client.get(f"/api/sessions/{session_id}").json()["status"] == "interrupted"
     stored = screened.journal.recording(recording.recording_id)
     assert stored["ended_at"] is not None
@@ -147,7 +168,7 @@ def test_stream_refuses_bad_speed(client: TestClient, vagus_app: App) -> None:
 
 def test_stream_is_documented(client: TestClient) -> None:
     paths = client.get("/api/openapi.json").json()["paths"]
-    assert "/api/live/stream" in paths
+    assert {"get", "post"} <= set(paths["/api/live/stream"])
 
 
 def test_stream_uses_the_sensor_chosen_on_the_settings_page(
@@ -158,11 +179,11 @@ def test_stream_uses_the_sensor_chosen_on_the_settings_page(
     saved = client.put("/api/settings", json={"sensor": "simulated"})
     assert saved.status_code == 200, saved.text
     session_id = _session(client)
-    events = _parse(client.get(f"/api/live/stream?speed=50&limit=3&session_id={session_id}").text)
+    events = record(client, session_id, 3)
     recording = screened.journal.recording(events[0][1]["recording_id"])
     assert recording["source"].startswith("simulated")
     assert len([name for name, _ in events if name == "beat"]) == 3
 
     client.put("/api/settings", json={"sensor": "replay"})
-    events = _parse(client.get(f"/api/live/stream?speed=50&limit=1&session_id={session_id}").text)
+    events = record(client, session_id, 1)
     assert screened.journal.recording(events[0][1]["recording_id"])["source"].startswith("replay")

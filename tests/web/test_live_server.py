@@ -1,6 +1,7 @@
-"""The live stream against a real ``vagus serve`` (uvicorn, not the in-process client): when the
-client goes away, the server finishes the session's recording with its analysis and marks the
-session, still running, as interrupted."""
+"""The live stream against a real ``vagus serve`` (uvicorn, not the in-process client): a
+recording opened by ``POST /api/live/stream`` and read with ``GET ?stream=``; when the client
+goes away, the server finishes the session's recording with its analysis, marks the session,
+still running, as interrupted, and frees the stream's slot."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from vagus.web._live import MAX_STREAMS
 
 VAGUS = Path(sys.executable).parent / "vagus"
 #: Longest wait for the server to answer, and for the recording to be finished, s.
@@ -112,8 +115,9 @@ def test_a_client_hanging_up_finishes_the_recording_and_interrupts_the_session(
     token = _csrf_token(server)
     session_id = _running_session(server, token)
     host, port = server.removeprefix("http://").split(":")
+    opened = _post_json(server + "/api/live/stream", {"session_id": session_id, "speed": 20}, token)
     connection = http.client.HTTPConnection(host, int(port), timeout=10)
-    connection.request("GET", f"/api/live/stream?speed=20&session_id={session_id}")
+    connection.request("GET", opened["url"])
     response = connection.getresponse()
     assert response.status == 200
     beats = 0
@@ -138,3 +142,7 @@ def test_a_client_hanging_up_finishes_the_recording_and_interrupts_the_session(
     assert entry["n_beats"] >= BEATS_READ
     assert entry["analysis"] is not None
     assert session["status"] == "interrupted"
+    # The hung-up stream freed its slot: every one of the server's slots opens again (streams
+    # waiting for their GET hold theirs; the server closes them when it stops).
+    for _ in range(MAX_STREAMS):
+        _post_json(server + "/api/live/stream", {"session_id": session_id, "speed": 20}, token)

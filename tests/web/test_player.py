@@ -169,6 +169,8 @@ def test_static_assets_are_served(client: TestClient) -> None:
         ("pacer.js", "function phaseAt"),
         ("player.js", "X-Vagus-CSRF"),
         ("player.js", "EventSource"),
+        # A session's live recording is opened by a POST (issue 11): no GET records.
+        ("player.js", 'api("/api/live/stream", { session_id: state.session.id })'),
         ("style.css", "prefers-reduced-motion"),
     ):
         response = client.get(f"/static/{name}")

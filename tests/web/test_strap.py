@@ -307,9 +307,12 @@ def test_unknown_and_finished_recordings_are_404(client: TestClient, vagus_app: 
 def test_a_recording_the_server_sensor_made_is_not_a_browser_one(client: TestClient) -> None:
     """Only recordings opened by /api/live/browser take posted beats."""
     session_id = open_session(client)
-    events = client.get(f"/api/live/stream?speed=50&limit=2&session_id={session_id}").text
+    opened = client.post("/api/live/stream", json={"session_id": session_id, "speed": 50})
+    assert opened.status_code == 201, opened.text
+    events = client.get(f"{opened.json()['url']}&limit=2").text
     start_line = next(line for line in events.splitlines() if "recording_id" in line)
     stream_id = json.loads(start_line.removeprefix("data: "))["recording_id"]
+    assert stream_id == opened.json()["recording_id"]
     assert_error(post_beats(client, stream_id, beats_of([800.0])), 404, "recording_id")
 
 

@@ -1,16 +1,25 @@
 """Live heart data for the browser player: the server's own sensor, or a strap in the browser.
 
-Two ways in, one journal:
+Two ways in, one journal. No GET stores anything or changes a session (issue 11, finding 4:
+an ``<img>`` on any site could start a recording):
 
-``GET /api/live/stream[?session_id=ID]``
-    Connects the server's sensor, the one chosen on the settings page (``app.live.web_sensor``:
-    else the app's setting; the replay of the bundled recording by default), and sends one
-    event per beat with the streaming HRV (heart rate, RMSSD, ln RMSSD, coherence). Without
-    ``session_id`` it only shows the numbers and stores nothing (opening the live view is not
-    a measurement). With ``session_id`` it records the session's heart (kind ``"session"``,
-    linked to it, tagged ``"web"``); the recording is finished with its full analysis when the
-    client goes away or the sensor's stream ends, and a session still running when its
-    client went away is marked ``interrupted``.
+``GET /api/live/stream``
+    A preview: connects the server's sensor, the one chosen on the settings page
+    (``app.live.web_sensor``: else the app's setting; the replay of the bundled recording by
+    default), and sends one event per beat with the streaming HRV (heart rate, RMSSD, ln
+    RMSSD, coherence). It stores nothing (opening the live view is not a measurement).
+``POST /api/live/stream`` (CSRF token) with ``{session_id, speed}``, then ``GET
+/api/live/stream?stream=ID``
+    A live view that records: the POST connects the sensor and opens the session's recording
+    (kind ``"session"``, linked to it, tagged ``"web"``) and answers with an unguessable
+    stream id; the GET reads that stream's events, once. The recording is finished with its
+    full analysis when the client goes away or the sensor's stream ends, and a session still
+    running when its client went away is marked ``interrupted``; a recording no GET attached
+    to within :data:`ATTACH_WITHIN_S` is closed the same way. ``GET ?session_id=`` is refused
+    (400), and so is a GET that another site's page sent (``Sec-Fetch-Site``, 403).
+    At most :data:`MAX_STREAMS` streams are open at once (:data:`MAX_PREVIEWS` of them
+    previews, so another site's previews cannot take the slots a session needs); beyond
+    that the answer is 503 with ``Retry-After`` and nothing is started.
 ``POST /api/live/browser`` + ``/{id}/beats`` + ``/{id}/finish``
     A heart-rate strap connected in the person's browser (Web Bluetooth, ``static/strap.js``)
     posts its RR intervals about once a second; each post is written to the journal before the
@@ -18,11 +27,14 @@ Two ways in, one journal:
     same events the stream sends, so the player draws both the same way. With a
     ``session_id`` the recording is the session's (kind ``"session"``, tagged ``"web"`` and
     ``"browser-strap"``); without, it is a measurement the person started (tagged
-    ``"browser-strap"``), which the app discards when it is under a minute.
+    ``"browser-strap"``), which the app discards when it is under a minute. At most
+    :data:`MAX_BROWSER_RECORDINGS` are open at once (503 with ``Retry-After`` beyond).
 
-Why server-sent events for the server's sensor and not a WebSocket: the data flows one way,
-EventSource reconnects by itself, and it is plain HTTP (WHATWG HTML Living Standard, section 9.2
-"Server-sent events"). Why plain POSTs for the browser's strap: each batch must be acknowledged
+Why server-sent events for the server's sensor and not a WebSocket: the data flows one way
+and it is plain HTTP (WHATWG HTML Living Standard, section 9.2 "Server-sent events"). A
+recording's stream id is used once, so EventSource's own reconnect after a drop gets a 404
+and stops: the drop has ended the recording (the session is interrupted), and a silent new
+recording would hide that. Why plain POSTs for the browser's strap: each batch must be acknowledged
 only once it is stored, which is what a request/response is; a batch that was not acknowledged
 is sent again, and its ``seq`` makes the repeat harmless (see :meth:`BrowserRecordings.add`).
 
@@ -38,12 +50,14 @@ import asyncio
 import json
 import logging
 import math
+import secrets
 import threading
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Final
+from urllib.parse import urlencode
 
 import anyio
 import anyio.to_thread
@@ -51,10 +65,13 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from starlette.datastructures import State
+from starlette.types import Receive, Scope, Send
 
 from vagus.app import (
     App,
+    AppError,
     Beat,
+    BusyError,
     ConflictError,
     LiveRecording,
     NotFoundError,
@@ -64,19 +81,28 @@ from vagus.app import (
 )
 from vagus.hrv._constants import MAX_RR_MS, MIN_RR_MS
 from vagus.hrv.streaming import Update
+from vagus.web._csrf import FOREIGN_FETCH_SITES, CsrfError
 from vagus.web._deps import csrf_protect, get_app
 from vagus.web._errors import SensorUnavailableError
 
 __all__ = [
     "ABANDONED_AFTER_S",
+    "ATTACH_WITHIN_S",
     "BROWSER_TAG",
     "LIVE_TAG",
     "MAX_BEATS_PER_POST",
+    "MAX_BROWSER_RECORDINGS",
+    "MAX_PREVIEWS",
     "MAX_SPEED",
+    "MAX_STREAMS",
     "BrowserRecordings",
+    "LiveStream",
+    "LiveStreams",
+    "PostToRecordError",
     "browser_recordings",
     "event_json",
     "finish_all",
+    "live_streams",
     "router",
 ]
 
@@ -121,6 +147,29 @@ KEEPALIVE_S: Final = 15.0
 RETRY_MS: Final = 3000
 #: The fields of every ``beat`` event.
 EVENT_FIELDS: Final = ("t_s", "heart_rate_bpm", "rmssd_ms", "ln_rmssd", "coherence", "n_beats")
+#: Most streams of the server's sensor open at once: previews, recordings, and recordings
+#: opened but not attached yet. Each holds a sensor thread (and a Bluetooth connection for a
+#: strap) and a worker thread per poll; one person needs one, a second tab two (issue 11,
+#: finding 4: 50 streams made 87 threads).
+MAX_STREAMS: Final = 4
+#: Most of those that may be previews, which any page can open with a GET: the rest stays free
+#: for a session's recording, which only this site's pages can open (POST with the token).
+MAX_PREVIEWS: Final = 2
+#: A recording opened by POST and not attached to (GET ``?stream=``) within this is closed as
+#: if its client had left, s: the page attaches at once, so this is only a tab that died.
+ATTACH_WITHIN_S: Final = 30.0
+#: What a client is told to wait when the streams are all in use (``Retry-After``), s.
+BUSY_RETRY_S: Final = 5
+#: Random bytes in a stream's id (:func:`secrets.token_urlsafe`: 43 characters, 256 bits).
+STREAM_ID_BYTES: Final = 32
+#: Longest stream id accepted, characters (the ids handed out are 43).
+MAX_STREAM_ID_CHARS: Final = 100
+#: Most browser recordings open at once: one a tab with a strap, with room for tabs reloaded
+#: (a recording left behind is finished after :data:`ABANDONED_AFTER_S`).
+MAX_BROWSER_RECORDINGS: Final = 8
+#: Key on the server's ``app.state`` that holds the :class:`LiveStreams`.
+STREAMS_KEY: Final = "vagus_live_streams"
+_STATE_LOCK: Final = threading.Lock()
 
 
 def _finite(value: float | None) -> float | None:
@@ -189,19 +238,245 @@ def _close_stream(
         pass  # the session is gone (cancelled before its first step) or already closed
 
 
-async def _events(
-    request: Request,
-    app: App,
-    recording: LiveRecording,
-    session_id: int | None,
-    limit: int | None,
-) -> AsyncIterator[str]:
+class PostToRecordError(AppError):
+    """``GET /api/live/stream?session_id=...``: a GET never records (400)."""
+
+
+def _busy(what: str, limit: int) -> BusyError:
+    return BusyError(
+        f"stream: the server already has {limit} {what} open; try again when one has ended",
+        "stream",
+        retry_after_s=BUSY_RETRY_S,
+    )
+
+
+class LiveStream:
+    """One stream of the server's sensor; it holds one of the server's stream slots until
+    :meth:`close` (idempotent, so the stream's end, a client leaving and the sweep of a stream
+    never attached can all call it)."""
+
+    def __init__(
+        self,
+        streams: LiveStreams,
+        app: App,
+        recording: LiveRecording,
+        session_id: int | None,
+    ) -> None:
+        self._streams = streams
+        self.app = app
+        self.recording = recording
+        self.session_id = session_id
+        self._lock = threading.Lock()
+        self._closed = False
+
+    @property
+    def closed(self) -> bool:
+        """:meth:`close` was called."""
+        return self._closed
+
+    def close(self, *, client_left: bool) -> None:
+        """Finish what the stream opened (:func:`_close_stream`) and free its slot."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+        try:
+            _close_stream(self.app, self.recording, self.session_id, client_left=client_left)
+        finally:
+            self._streams._release(self)
+
+
+@dataclass(eq=False)
+class _Waiting:
+    """A recording stream opened by POST that no client has attached to yet."""
+
+    stream: LiveStream
+    opened_s: float
+    timer: threading.Timer | None = None
+
+
+class LiveStreams:
+    """The streams of the server's sensor, safe to use from the thread pool: at most
+    ``max_streams`` open at once (previews, recordings and recordings not attached yet), of
+    which at most ``max_previews`` previews; a recording opened by POST waits under an
+    unguessable id for its client's GET.
+
+    Parameters
+    ----------
+    clock : callable
+        Monotonic seconds (``time.monotonic``); tests pass their own to age waiting streams.
+    max_streams, max_previews : int
+        The caps (:data:`MAX_STREAMS`, :data:`MAX_PREVIEWS`).
+    attach_within_s : float
+        A recording not attached to within this long is closed by :meth:`sweep` as if its
+        client had left; a timer sweeps then too, so it needs no further request.
+    """
+
+    def __init__(
+        self,
+        clock: Callable[[], float] = time.monotonic,
+        *,
+        max_streams: int = MAX_STREAMS,
+        max_previews: int = MAX_PREVIEWS,
+        attach_within_s: float = ATTACH_WITHIN_S,
+    ) -> None:
+        self.clock = clock
+        self.max_streams = max_streams
+        self.max_previews = max_previews
+        self.attach_within_s = attach_within_s
+        self._lock = threading.Lock()
+        self._n_open = 0
+        self._n_previews = 0
+        self._waiting: dict[str, _Waiting] = {}
+
+    def counts(self) -> dict[str, int]:
+        """``open`` (every slot in use, opening ones included), ``previews`` and ``waiting``
+        (recordings not attached yet)."""
+        with self._lock:
+            return {
+                "open": self._n_open,
+                "previews": self._n_previews,
+                "waiting": len(self._waiting),
+            }
+
+    def _reserve(self, *, preview: bool) -> None:
+        # The slot is taken before the sensor connects, so requests racing each other cannot
+        # open more than the cap between the check and the start.
+        with self._lock:
+            if self._n_open >= self.max_streams:
+                raise _busy("live streams", self.max_streams)
+            if preview and self._n_previews >= self.max_previews:
+                raise _busy("live previews", self.max_previews)
+            self._n_open += 1
+            self._n_previews += preview
+
+    def _unreserve(self, *, preview: bool) -> None:
+        with self._lock:
+            self._n_open -= 1
+            self._n_previews -= preview
+
+    def _release(self, stream: LiveStream) -> None:
+        self._unreserve(preview=stream.session_id is None)
+
+    def _open(self, app: App, speed: float, session_id: int | None) -> LiveStream:
+        self.sweep()  # a recording nobody attached to frees its slot first
+        preview = session_id is None
+        self._reserve(preview=preview)
+        try:
+            recording = _open_stream(app, speed, session_id)
+        except BaseException:
+            self._unreserve(preview=preview)
+            raise
+        return LiveStream(self, app, recording, session_id)
+
+    def preview(self, app: App, speed: float) -> LiveStream:
+        """Connect the web's sensor for live numbers only (nothing stored).
+
+        Raises
+        ------
+        BusyError
+            When the server has its streams, or its previews, open already (503).
+        """
+        return self._open(app, speed, None)
+
+    def record(self, app: App, session_id: int, speed: float) -> tuple[str, LiveStream]:
+        """Connect the web's sensor and open the session's recording; returns the id under
+        which the stream waits for :meth:`attach`, and the stream.
+
+        Raises
+        ------
+        NotFoundError
+            For an unknown session (404), before the sensor connects.
+        BusyError
+            When the server has its streams open already (503).
+        """
+        stream = self._open(app, speed, session_id)
+        stream_id = secrets.token_urlsafe(STREAM_ID_BYTES)
+        # Swept by a timer too: the sensor of a recording nobody attaches to (the tab closed
+        # between the POST and the GET) must not run until some later request comes.
+        timer = threading.Timer(self.attach_within_s, self.sweep)
+        timer.daemon = True
+        with self._lock:
+            self._waiting[stream_id] = _Waiting(stream, self.clock(), timer)
+        timer.start()
+        return stream_id, stream
+
+    def attach(self, stream_id: str) -> LiveStream:
+        """The recording stream waiting under ``stream_id``, once: the id is used up.
+
+        Raises
+        ------
+        NotFoundError
+            When no stream waits under that id (unknown, used, or not attached in time: 404).
+        """
+        self.sweep()
+        with self._lock:
+            waiting = self._waiting.pop(stream_id, None)
+        if waiting is None:
+            raise NotFoundError(
+                "stream: no live stream waits under this id (it is used once, within "
+                f"{self.attach_within_s:g} s of its POST /api/live/stream)",
+                "stream",
+            )
+        if waiting.timer is not None:
+            waiting.timer.cancel()
+        return waiting.stream
+
+    def sweep(self) -> int:
+        """Close the recordings not attached to within ``attach_within_s``, as if their
+        client had left (the recording finished, a running session interrupted); returns how
+        many."""
+        now = self.clock()
+        with self._lock:
+            late = [
+                key
+                for key, waiting in self._waiting.items()
+                if now - waiting.opened_s >= self.attach_within_s
+            ]
+            gone = [self._waiting.pop(key) for key in late]
+        self._close_quietly(gone)
+        return len(gone)
+
+    def close_waiting(self) -> int:
+        """Close every recording not attached yet (the server is stopping); returns how many."""
+        with self._lock:
+            gone = list(self._waiting.values())
+            self._waiting.clear()
+        self._close_quietly(gone)
+        return len(gone)
+
+    @staticmethod
+    def _close_quietly(gone: list[_Waiting]) -> None:
+        for waiting in gone:
+            if waiting.timer is not None:
+                waiting.timer.cancel()
+            try:
+                waiting.stream.close(client_left=True)
+            except Exception:  # one that cannot be closed must not keep the others open
+                _log.exception(
+                    "could not close live recording %d", waiting.stream.recording.recording_id
+                )
+
+
+def live_streams(app_state: State) -> LiveStreams:
+    """The server's :class:`LiveStreams` (made on first use), kept on ``app.state``."""
+    with _STATE_LOCK:
+        streams = getattr(app_state, STREAMS_KEY, None)
+        if not isinstance(streams, LiveStreams):
+            streams = LiveStreams()
+            setattr(app_state, STREAMS_KEY, streams)
+        return streams
+
+
+async def _events(request: Request, stream: LiveStream, limit: int | None) -> AsyncIterator[str]:
+    recording = stream.recording
     sent = 0
     quiet_s = 0.0
     client_left = True  # until the stream ends on its own (limit, or the sensor stopped)
     try:
         yield f"retry: {RETRY_MS}\n"
-        yield _sse("start", {"recording_id": recording.recording_id if session_id else None})
+        recording_id = recording.recording_id if stream.session_id is not None else None
+        yield _sse("start", {"recording_id": recording_id})
         while True:
             updates = await asyncio.to_thread(recording.pump)
             for update in updates:
@@ -228,9 +503,30 @@ async def _events(
         # an anyio cancel scope, which cancels every later await as well, so the finishing is
         # shielded: without it the recording stayed open (seen with the browser tests).
         with anyio.CancelScope(shield=True):
-            await anyio.to_thread.run_sync(
-                lambda: _close_stream(app, recording, session_id, client_left=client_left)
-            )
+            await anyio.to_thread.run_sync(lambda: stream.close(client_left=client_left))
+
+
+class _StreamResponse(StreamingResponse):
+    """The stream's server-sent events; the stream is closed when the response ends, even
+    when its events were never iterated (a client gone before the first byte: a generator
+    that never started does not run its ``finally``), so no slot and no recording is left
+    open."""
+
+    def __init__(self, request: Request, stream: LiveStream, limit: int | None) -> None:
+        super().__init__(
+            _events(request, stream, limit),
+            media_type="text/event-stream",
+            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+        )
+        self.stream = stream
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            if not self.stream.closed:
+                with anyio.CancelScope(shield=True):
+                    await anyio.to_thread.run_sync(lambda: self.stream.close(client_left=True))
 
 
 def _open_stream(app: App, speed: float, session_id: int | None) -> LiveRecording:
@@ -248,34 +544,88 @@ def _open_stream(app: App, speed: float, session_id: int | None) -> LiveRecordin
         raise SensorUnavailableError(f"sensor: {error}", "sensor") from None
 
 
+class StreamIn(BaseModel):
+    """A live view that records: the session whose recording it is."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    session_id: int = Field(strict=True, description="The session this stream records.")
+    speed: float = Field(
+        1.0, gt=0, le=MAX_SPEED, allow_inf_nan=False, description="Replay speed, x real time."
+    )
+
+
+class StreamOut(BaseModel):
+    """A recording stream opened and waiting for its client."""
+
+    stream: str = Field(description="Its id: GET /api/live/stream?stream=<id>, once.")
+    recording_id: int = Field(description="The session's recording in the journal.")
+    url: str = Field(description="Where to read its server-sent events.")
+    attach_within_s: float = Field(description="Seconds to attach within before it is closed.")
+
+
+@router.post("/stream", status_code=201, dependencies=CSRF)
+async def open_live_stream(body: StreamIn, request: Request, app: AppDep) -> StreamOut:
+    """Open a live view that records: connect the server's sensor and open the session's
+    recording (kind ``session``, tagged ``web``); its events are then read, once, from
+    ``GET /api/live/stream?stream=<id>``. Not attached within ``attach_within_s`` it is
+    closed as if its client had left. 404 for an unknown session; 503 with ``Retry-After``
+    when the server's live streams are all in use."""
+    streams = live_streams(request.app.state)
+    stream_id, stream = await asyncio.to_thread(streams.record, app, body.session_id, body.speed)
+    return StreamOut(
+        stream=stream_id,
+        recording_id=stream.recording.recording_id,
+        url=f"{router.prefix}/stream?{urlencode({'stream': stream_id})}",
+        attach_within_s=streams.attach_within_s,
+    )
+
+
 @router.get("/stream", response_class=StreamingResponse)
 async def live_stream(
     request: Request,
     app: AppDep,
+    stream: Annotated[
+        str | None,
+        Query(
+            max_length=MAX_STREAM_ID_CHARS,
+            description="The id POST /api/live/stream answered: read that recording's events. "
+            "Without it, a preview that stores nothing.",
+        ),
+    ] = None,
     speed: Annotated[
-        float, Query(gt=0, le=MAX_SPEED, description="Replay speed, x real time")
+        float, Query(gt=0, le=MAX_SPEED, description="A preview's replay speed, x real time")
     ] = 1.0,
     limit: Annotated[
         int | None, Query(ge=1, le=100_000, description="Stop after this many beats")
     ] = None,
-    session_id: Annotated[
-        int | None,
-        Query(description="The session this stream belongs to; without it nothing is stored."),
-    ] = None,
 ) -> StreamingResponse:
     """Server-sent events from the server's sensor (the one chosen on the settings page):
-    ``beat`` events with ``{t_s, heart_rate_bpm, rmssd_ms, ln_rmssd, coherence, n_beats}``.
+    ``start`` with ``{recording_id}`` (null for a preview), then ``beat`` events with
+    ``{t_s, heart_rate_bpm, rmssd_ms, ln_rmssd, coherence, n_beats}``.
 
-    Without ``session_id`` nothing is stored. With it the beats are the session's recording
-    (finished when the client disconnects), and a session still running when the client
-    goes away is marked ``interrupted``.
+    A GET changes nothing stored: without ``stream`` it is a preview (nothing stored), with it
+    it reads the recording ``POST /api/live/stream`` opened (finished when the client
+    disconnects; a session still running then is marked ``interrupted``). ``session_id`` is
+    refused (400: POST to record); another site's page is refused (403); 503 with
+    ``Retry-After`` when the server's live streams are all in use.
     """
-    recording = await asyncio.to_thread(_open_stream, app, speed, session_id)
-    return StreamingResponse(
-        _events(request, app, recording, session_id, limit),
-        media_type="text/event-stream",
-        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
-    )
+    fetch_site = request.headers.get("sec-fetch-site", "").strip().lower()
+    if fetch_site in FOREIGN_FETCH_SITES:
+        # An <img> or <script> on another site: it may not even connect the sensor.
+        raise CsrfError(f"Sec-Fetch-Site: {fetch_site} (the live stream is this site's only)")
+    if "session_id" in request.query_params:
+        raise PostToRecordError(
+            "session_id: a GET does not record; open a recording live view with "
+            "POST /api/live/stream (with the CSRF token), then GET ?stream=<its id>",
+            "session_id",
+        )
+    streams = live_streams(request.app.state)
+    if stream is None:
+        opened = await asyncio.to_thread(streams.preview, app, speed)
+    else:
+        opened = await asyncio.to_thread(streams.attach, stream)
+    return _StreamResponse(request, opened, limit)
 
 
 # --- a strap connected in the browser: beats posted by strap.js --------------------------------
@@ -335,17 +685,24 @@ class BrowserRecordings:
         Monotonic seconds (``time.monotonic``); tests pass their own to age recordings.
     abandoned_after_s : float
         A recording without a post for this long is finished by :meth:`sweep`.
+    max_open : int
+        Most recordings open at once (:data:`MAX_BROWSER_RECORDINGS`); :meth:`start` refuses
+        one more.
     """
 
     def __init__(
         self,
         clock: Callable[[], float] = time.monotonic,
         abandoned_after_s: float = ABANDONED_AFTER_S,
+        max_open: int = MAX_BROWSER_RECORDINGS,
     ) -> None:
         self.clock = clock
         self.abandoned_after_s = abandoned_after_s
+        self.max_open = max_open
         self._lock = threading.Lock()
         self._open: dict[int, _Open] = {}
+        #: Starts between their check of the cap and their entry in ``_open``.
+        self._starting = 0
 
     def open_ids(self) -> list[int]:
         """Ids of the recordings in progress."""
@@ -357,18 +714,31 @@ class BrowserRecordings:
 
         With ``session_id`` it is the session's recording (kind ``session``); without, a
         measurement the person started (the app discards it under a minute).
+
+        Raises
+        ------
+        BusyError
+            When ``max_open`` recordings are open already (503 with ``Retry-After``).
         """
-        shown = name.strip() or DEFAULT_STRAP_NAME
-        feed = PushFeed(shown + BROWSER_SUFFIX)
-        if session_id is None:
-            recording = app.live.open_recording(feed, kind="measurement", tags=[BROWSER_TAG])
-        else:
-            recording = app.live.open_recording(
-                feed, kind="session", tags=[LIVE_TAG, BROWSER_TAG], session_id=session_id
-            )
-        entry = _Open(recording=recording, feed=feed, last_post_s=self.clock())
         with self._lock:
-            self._open[recording.recording_id] = entry
+            if len(self._open) + self._starting >= self.max_open:
+                raise _busy("browser recordings", self.max_open)
+            self._starting += 1
+        try:
+            shown = name.strip() or DEFAULT_STRAP_NAME
+            feed = PushFeed(shown + BROWSER_SUFFIX)
+            if session_id is None:
+                recording = app.live.open_recording(feed, kind="measurement", tags=[BROWSER_TAG])
+            else:
+                recording = app.live.open_recording(
+                    feed, kind="session", tags=[LIVE_TAG, BROWSER_TAG], session_id=session_id
+                )
+            entry = _Open(recording=recording, feed=feed, last_post_s=self.clock())
+            with self._lock:
+                self._open[recording.recording_id] = entry
+        finally:
+            with self._lock:
+                self._starting -= 1
         return recording.recording_id
 
     def _touch(self, recording_id: int) -> _Open:
@@ -516,9 +886,6 @@ class BrowserRecordings:
             _log.exception("could not finish browser recording %d", entry.recording.recording_id)
 
 
-_STATE_LOCK: Final = threading.Lock()
-
-
 def browser_recordings(app_state: State) -> BrowserRecordings:
     """The server's :class:`BrowserRecordings` (made on first use), kept on ``app.state``."""
     with _STATE_LOCK:
@@ -530,7 +897,8 @@ def browser_recordings(app_state: State) -> BrowserRecordings:
 
 
 def finish_all(app_state: State) -> list[int]:
-    """Finish every browser recording still open, with its analysis: call when the server stops.
+    """Finish every browser recording still open, with its analysis, and close the live
+    recordings no client attached to: call when the server stops.
 
     Parameters
     ----------
@@ -540,8 +908,11 @@ def finish_all(app_state: State) -> list[int]:
     Returns
     -------
     list of int
-        The ids of the recordings finished.
+        The ids of the browser recordings finished.
     """
+    streams = getattr(app_state, STREAMS_KEY, None)
+    if isinstance(streams, LiveStreams):
+        streams.close_waiting()
     registry = getattr(app_state, STATE_KEY, None)
     return registry.finish_all() if isinstance(registry, BrowserRecordings) else []
 

@@ -1,4 +1,5 @@
-"""Live heart data: ``GET /api/live/stream`` (the server's sensor, server-sent events) and
+"""Live heart data: ``/api/live/stream`` (the server's sensor, server-sent events: a GET
+previews, a POST with the CSRF token opens a session's recording that a GET then reads) and
 ``/api/live/browser...`` (a strap connected in the browser). JSON only: the player that shows
 them is on the exercise page (:mod:`vagus.web.routes.exercises`).
 

@@ -607,16 +607,37 @@
     $("live-chart").hidden = !on;
   }
 
+  /* The POST that opens the session's recording, while it is out: {cancelled} (stopLive). */
+  var opening = null;
+
   function startLive() {
     showLive(true);
     if (strap) return; // the browser's strap feeds the display
-    if (source || !window.EventSource) return;
-    // With the session's id the server records the stream as the session's recording, and
-    // marks the session interrupted if the stream closes while the session still runs.
-    var url = "/api/live/stream";
-    if (state.session && !state.closed) {
-      url += "?session_id=" + encodeURIComponent(state.session.id);
+    if (source || opening || !window.EventSource) return;
+    if (!running()) {
+      listen("/api/live/stream"); // a preview: the numbers only, nothing stored
+      return;
     }
+    // A session's recording is opened by a POST with the CSRF token (a GET never records:
+    // issue 11), then read from the stream id it answers, once. The server finishes the
+    // recording when the stream closes, and marks the session interrupted if it still runs.
+    var pending = { cancelled: false };
+    opening = pending;
+    api("/api/live/stream", { session_id: state.session.id })
+      .then(function (opened) {
+        if (opening === pending) opening = null;
+        listen(opened.url);
+        // Stopped while the POST was out: attached and closed at once, so the server finishes
+        // the recording now instead of when the unattached stream times out.
+        if (pending.cancelled) stopLive();
+      })
+      .catch(function () {
+        if (opening === pending) opening = null;
+        if (!pending.cancelled) $("live-hr").textContent = S.no_sensor;
+      });
+  }
+
+  function listen(url) {
     source = new EventSource(url);
     source.addEventListener("beat", function (event) {
       if (strap) return; // a strap connected later feeds the display
@@ -624,6 +645,8 @@
     });
     source.addEventListener("end", stopLive);
     source.onerror = function () {
+      // A recording's stream id is used once: after a drop EventSource's reconnect is refused
+      // and it stays closed (the drop ended the recording on the server).
       if (source && source.readyState === EventSource.CLOSED) {
         $("live-hr").textContent = S.no_sensor;
       }
@@ -631,6 +654,10 @@
   }
 
   function stopLive() {
+    if (opening) {
+      opening.cancelled = true;
+      opening = null;
+    }
     if (source) {
       source.close(); // the server notices and finishes its recording
       source = null;
