@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from vagus.program import Lang
 
@@ -15,6 +15,31 @@ Rating = Annotated[int, Field(strict=True, ge=0, le=10)]
 MAX_NOTE: int = 2000
 
 
+def plain_text(value: str) -> str:
+    """``value`` if the journal can store it and an answer can echo it, else a ValueError:
+    PostgreSQL refuses a NUL character in text, and a lone UTF-16 surrogate (JSON's
+    ``"\\ud800"``) cannot be written as UTF-8 (issue 11's API fuzz found both as 500s).
+
+    >>> plain_text("ok")
+    'ok'
+    >>> plain_text("a\\x00b")
+    Traceback (most recent call last):
+    ...
+    ValueError: must not contain a NUL character
+    """
+    if "\x00" in value:
+        raise ValueError("must not contain a NUL character")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("must be Unicode text (it has an unpaired surrogate)") from None
+    return value
+
+
+#: A string of a request: text without NUL or unpaired surrogates (:func:`plain_text`).
+Text = Annotated[str, AfterValidator(plain_text)]
+
+
 class _Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -22,8 +47,8 @@ class _Body(BaseModel):
 class ScreeningIn(_Body):
     """Yes/no answers to every screening question, by question id."""
 
-    answers: dict[str, bool]
-    cleared: list[str] = Field(
+    answers: dict[Text, bool]
+    cleared: list[Text] = Field(
         default_factory=list, description="Exercise ids the clinician has cleared."
     )
 
@@ -31,7 +56,7 @@ class ScreeningIn(_Body):
 class ClearanceIn(_Body):
     """The person confirms their clinician cleared this exercise."""
 
-    exercise_id: str
+    exercise_id: Text
 
 
 class CheckinIn(_Body):
@@ -44,8 +69,8 @@ class CheckinIn(_Body):
     anxiety: Rating
     pain: Rating
     fatigue: Rating
-    note: str = Field("", max_length=MAX_NOTE)
-    symptoms: list[str] = Field(default_factory=list)
+    note: Text = Field("", max_length=MAX_NOTE)
+    symptoms: list[Text] = Field(default_factory=list)
 
 
 class SafetyOut(BaseModel):
@@ -70,8 +95,8 @@ class CheckinOut(BaseModel):
 class SymptomsIn(_Body):
     """Warning signs reported during or after a session (symptom ids), with an optional note."""
 
-    symptoms: list[str] = Field(min_length=1)
-    note: str = Field("", max_length=MAX_NOTE)
+    symptoms: list[Text] = Field(min_length=1)
+    note: Text = Field("", max_length=MAX_NOTE)
 
 
 class FeedbackOut(BaseModel):
@@ -92,16 +117,16 @@ class SessionIn(_Body):
     and the person's pacer; ``confirm_cleared`` confirms the clinician's clearance of an
     exercise the screening marked "ask your clinician first"."""
 
-    exercise_id: str
-    params: dict[str, float | int | str] = Field(default_factory=dict)
+    exercise_id: Text
+    params: dict[Text, float | int | Text] = Field(default_factory=dict)
     confirm_cleared: bool = False
 
 
 class StepIn(_Body):
     """One step that ended in the browser player (times with their UTC offset)."""
 
-    step_id: str
-    kind: str
+    step_id: Text
+    kind: Text
     started_at: AwareDatetime
     ended_at: AwareDatetime
     active_s: float = Field(ge=0, description="Seconds actually spent, pauses excluded.")
@@ -136,7 +161,7 @@ class SettingsIn(_Body):
 
     lang: Lang | None = None
     pacer: PacerIn | None = None
-    sensor: str | None = Field(
+    sensor: Text | None = Field(
         None, description="The server's sensor: replay, simulated, ble or ble:ADDRESS."
     )
 
@@ -144,7 +169,7 @@ class SettingsIn(_Body):
 class DeleteIn(_Body):
     """The confirmation word: DELETE (or SLETT)."""
 
-    confirm: str
+    confirm: Text
 
 
 # --- output models of the JSON API (the answers of /api; the CLI's --json prints the same) ----

@@ -569,18 +569,31 @@ def format_number(value: float | None, lang: Lang, decimals: int | None = 0) -> 
     ('12\\xa0345', '12,345', '–')
     >>> format_number(2.0, "nb", None), format_number(4.5, "nb", None)
     ('2', '4,5')
+    >>> format_number(1e308, "en"), format_number(-1.5e20, "nb")  # too large to write out
+    ('1E308', '-1,5E20')
     """
     import math
 
-    from babel.numbers import format_decimal
+    from babel.numbers import format_decimal, format_scientific
 
     if value is None or not math.isfinite(value):
         return "–"
+    locale = BABEL_LOCALES[check_lang(lang)]
+    if abs(value) >= _SCIENTIFIC_FROM:
+        # Babel rounds in the current decimal context (28 digits): a large float's whole part
+        # (1e308 has 309 digits) raised InvalidOperation, a 500 for an error message that
+        # echoed a huge number a person sent (issue 11's API fuzz); nor could a person read it.
+        return str(format_scientific(value, format="0.###E0", locale=locale))
     if decimals is None:
         pattern = "#,##0.###"
     else:
         pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
-    return str(format_decimal(value, format=pattern, locale=BABEL_LOCALES[check_lang(lang)]))
+    return str(format_decimal(value, format=pattern, locale=locale))
+
+
+#: From this magnitude on a number is written in scientific notation (1E15: no physiological
+#: value comes near it; only a typing error or a fuzzer does).
+_SCIENTIFIC_FROM: Final = 1e15
 
 
 def format_significant(value: float | None, lang: Lang, digits: int = 3) -> str:
