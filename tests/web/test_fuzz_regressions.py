@@ -154,11 +154,6 @@ def postgres_client(tmp_path: Path) -> Iterator[TestClient]:
         app.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="src/vagus/web/_live.py (not this change's file): StrapIn.name takes any str and "
-    "PostgreSQL refuses its NUL (psycopg.DataError, a 500); fix: name: Text (vagus.app.models)",
-)
 def test_nul_in_browser_strap_name_is_refused(postgres_client: TestClient) -> None:
     response = post_raw(postgres_client, "POST", "/api/live/browser", f'{{"name": {NUL}}}')
     assert_refused(response, 422, "name")

@@ -79,6 +79,7 @@ from vagus.app import (
     SensorError,
     UserError,
 )
+from vagus.app.models import Text
 from vagus.hrv._constants import MAX_RR_MS, MIN_RR_MS
 from vagus.hrv.streaming import Update
 from vagus.web._csrf import FOREIGN_FETCH_SITES, CsrfError
@@ -931,7 +932,8 @@ class _Body(BaseModel):
 class StrapIn(_Body):
     """The strap the browser connected to."""
 
-    name: str = Field(
+    # Text: no NUL or lone surrogate (PostgreSQL refuses NUL; a surrogate cannot be answered).
+    name: Text = Field(
         max_length=MAX_NAME_CHARS,
         description="The strap's Bluetooth name (BluetoothDevice.name); may be empty.",
     )
