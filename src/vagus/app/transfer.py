@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
@@ -20,6 +22,25 @@ from vagus.journal import JournalError, read_export, write_export
 from vagus.journal._errors import bad
 from vagus.journal._export import check_meaning
 from vagus.program import EXERCISE_IDS, param_specs
+
+#: Entries on one page of the history (the History page's list, ``GET /api/history``).
+HISTORY_PAGE_SIZE: Final = 50
+#: Most entries one page of the history may hold (``GET /api/history?limit=``): a journal of
+#: 37,000 check-ins made one unpaged History page of 31 MB (issue 11, finding 9).
+HISTORY_PAGE_MAX: Final = 500
+#: The journal table behind each kind of history entry: every row of it is one entry, so its
+#: row count (:meth:`Journal.counts`) is how many entries of that kind there are.
+HISTORY_TABLES: Final[dict[str, str]] = {
+    "session": "guided_session",
+    "checkin": "checkin",
+    "measurement": "rr_recording",
+    "questionnaire": "questionnaire",
+    "screening": "screening",
+    "plan": "plan",
+}
+#: A page number as a query string gives it: digits only (no sign, no spaces), and short
+#: enough that ``int()`` never meets a huge number.
+_PAGE_TEXT: Final = re.compile(r"[0-9]{1,18}")
 
 #: The resonance rates a stored assessment may name, breaths a minute (the pacer's range).
 RESONANCE_BPM_RANGE: Final = (3.0, 12.0)
@@ -50,6 +71,68 @@ def _number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
+@dataclass(frozen=True)
+class HistoryPage:
+    """One page of the history, newest first: page 1 holds the newest :attr:`size` entries."""
+
+    #: The page's entries, newest first, as :meth:`Journal.history` gives them (empty for a
+    #: page beyond the last).
+    entries: list[dict[str, Any]]
+    #: This page's number, from 1.
+    page: int
+    #: Entries per page.
+    size: int
+    #: How many entries there are in all (of the types asked for).
+    total: int
+
+    @property
+    def pages(self) -> int:
+        """How many pages there are: at least 1 (an empty journal has one empty page)."""
+        return max(1, -(-self.total // self.size))
+
+    @property
+    def first(self) -> int:
+        """The place of this page's first entry in the whole history, from 1 (0: none)."""
+        return (self.page - 1) * self.size + 1 if self.entries else 0
+
+    @property
+    def last(self) -> int:
+        """The place of this page's last entry in the whole history (0: none)."""
+        return (self.page - 1) * self.size + len(self.entries) if self.entries else 0
+
+    @property
+    def newer(self) -> int | None:
+        """The number of the page of newer entries, or None on the first page."""
+        return min(self.page - 1, self.pages) if self.page > 1 else None
+
+    @property
+    def older(self) -> int | None:
+        """The number of the page of older entries, or None on (or beyond) the last page."""
+        return self.page + 1 if self.page < self.pages else None
+
+
+def _page_number(page: int | str, pages: int) -> int:
+    """``page`` as a whole number >= 1 (a query string's digits, or an int); else an error
+    naming the field ``page`` and the pages there are (1 to ``pages``)."""
+    number: int | None = None
+    if isinstance(page, bool):
+        number = None
+    elif isinstance(page, int):
+        number = page
+    elif isinstance(page, str) and _PAGE_TEXT.fullmatch(page):
+        number = int(page)
+    if number is None or number < 1:
+        raise AppError(
+            f"page: expected a whole number from 1 to {pages}, got {page!r}",
+            "page",
+            key="errors.rating_range",
+            value=page,
+            low=1,
+            high=pages,
+        )
+    return number
+
+
 class TransferService:
     def __init__(self, app: App) -> None:
         self._app = app
@@ -62,6 +145,49 @@ class TransferService:
     ) -> list[Any]:
         """Everything, newest first (optionally of some types, since a time, at most N)."""
         return self._app.journal.history(types=types, limit=limit, since=since)  # type: ignore[arg-type]
+
+    def history_count(self, types: Sequence[str] | None = None) -> int:
+        """How many entries :meth:`history` holds (of some types), from the tables' row
+        counts, without reading the entries."""
+        # The journal's own check of the types first (the same error as history() gives).
+        self._app.journal.history(types=types, limit=0)  # type: ignore[arg-type]
+        counts = self._app.journal.counts()
+        chosen = HISTORY_TABLES if types is None else [t for t in HISTORY_TABLES if t in types]
+        return sum(counts.get(HISTORY_TABLES[kind], 0) for kind in chosen)
+
+    def history_page(
+        self,
+        types: Sequence[str] | None = None,
+        page: int | str = 1,
+        size: int = HISTORY_PAGE_SIZE,
+    ) -> HistoryPage:
+        """One page of :meth:`history`, newest first: page 1 is the newest ``size`` entries.
+
+        ``page`` is a whole number from 1 (an int, or a query string's digits); anything else
+        is an error naming the field ``page``. A page beyond the last one has no entries (the
+        answer says how many pages there are). ``size`` is 1 to :data:`HISTORY_PAGE_MAX`.
+
+        The journal's history takes a limit but no offset, so page ``n`` reads the newest
+        ``n * size`` entries and keeps the last ``size``: a page deep in a long journal costs
+        more than the first (page 740 of 37,000 check-ins reads them all).
+        """
+        if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= HISTORY_PAGE_MAX:
+            raise AppError(
+                f"limit: expected a whole number from 1 to {HISTORY_PAGE_MAX}, got {size!r}",
+                "limit",
+                key="errors.rating_range",
+                value=size,
+                low=1,
+                high=HISTORY_PAGE_MAX,
+            )
+        total = self.history_count(types)
+        pages = max(1, -(-total // size))
+        number = _page_number(page, pages)
+        entries: list[dict[str, Any]] = []
+        if number <= pages:
+            newest = self._app.journal.history(types=types, limit=number * size)  # type: ignore[arg-type]
+            entries = newest[(number - 1) * size :]
+        return HistoryPage(entries=entries, page=number, size=size, total=total)
 
     def export(self, path: Path) -> dict[str, int]:
         """Everything, as one JSON file (docs/export-schema.md)."""

@@ -15,6 +15,7 @@ from fastapi import APIRouter
 
 from vagus.web.routes import (
     checkins,
+    docs,
     exercises,
     history,
     learn,
@@ -42,4 +43,5 @@ ROUTERS: Final[tuple[APIRouter, ...]] = (
     settings.router,
     learn.router,
     live.router,
+    docs.router,
 )

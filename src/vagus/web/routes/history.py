@@ -1,18 +1,26 @@
 """The journal's history, newest first, and its trends as charts.
 
-``GET /history`` (HTML: rows and charts) with ``GET /api/history`` and
-``GET /api/history/trends`` (the charts' data).
+``GET /history`` (HTML: one page of rows, and the charts) with ``GET /api/history`` (one page
+of entries) and ``GET /api/history/trends`` (the charts' data).
+
+Both are bounded however long the journal (issue 11, finding 9: 37,000 check-ins made a 31 MB
+page): the list is paged (``?page=N``, :data:`HISTORY_PAGE_SIZE` a page, newest first) and each
+chart series draws at most :data:`MAX_TREND_POINTS` points (:func:`bounded_points`).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+import math
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Final
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from vagus.program import CHECKIN_FIELDS, Lang
+from vagus.app.transfer import HISTORY_PAGE_MAX, HISTORY_PAGE_SIZE, HistoryPage
+from vagus.program import CHECKIN_FIELDS, Lang, format_number
 from vagus.program.checkin import RATING_MAX, RATING_MIN
 from vagus.web._deps import AppDep, choose_lang, csrf_protect, render
 from vagus.web._i18n import tr
@@ -20,12 +28,51 @@ from vagus.web._present import describe_entry
 from vagus.web._svg import TrendSeries, trend_svg
 
 router = APIRouter(dependencies=[Depends(csrf_protect)])
-#: How many history entries the page lists.
-HISTORY_PAGE_LIMIT: Final = 100
+#: Most points one series of a trend chart draws. Each point is a marker with a tooltip, and
+#: a 480 px wide chart shows no more than this apart; 37,000 check-ins drew 222,000 markers
+#: (six symptom series), most of a 31 MB page.
+MAX_TREND_POINTS: Final = 120
+
+Point = tuple[date | datetime, float | None]
 
 
 def _points(series: list[dict[str, Any]]) -> list[tuple[datetime, float | None]]:
     return [(datetime.fromisoformat(p["at"]).astimezone(), p["value"]) for p in series]
+
+
+def bounded_points(points: Sequence[Point], most: int = MAX_TREND_POINTS) -> list[Point]:
+    """``points`` (oldest first) as they are when there are at most ``most``; else the mean of
+    each run of ``k`` calendar days, dated by the run's first day, with ``k`` the fewest days
+    that make at most ``most`` runs. The whole time span stays in the chart; a run whose
+    values are all missing stays a gap (None); a run with no points is left out.
+
+    >>> day = date(2026, 1, 1)
+    >>> pts = [(day + timedelta(days=i), float(i % 2)) for i in range(10)]
+    >>> [(when.isoformat(), mean) for when, mean in bounded_points(pts, 5)][:2]
+    [('2026-01-01', 0.5), ('2026-01-03', 0.5)]
+    >>> len(bounded_points(pts, 5))
+    5
+    >>> bounded_points(pts[:3], 5) == pts[:3]
+    True
+    """
+    if len(points) <= most:
+        return list(points)
+
+    def day_of(when: date | datetime) -> date:
+        return when.date() if isinstance(when, datetime) else when
+
+    first = min(day_of(when) for when, _ in points)
+    last = max(day_of(when) for when, _ in points)
+    run_days = max(1, math.ceil(((last - first).days + 1) / most))
+    runs: dict[int, list[float]] = {}
+    for when, value in points:
+        values = runs.setdefault((day_of(when) - first).days // run_days, [])
+        if value is not None and math.isfinite(value):
+            values.append(value)
+    return [
+        (first + timedelta(days=run * run_days), sum(values) / len(values) if values else None)
+        for run, values in sorted(runs.items())
+    ]
 
 
 def history_charts(trends: dict[str, Any], lang: Lang) -> list[dict[str, str]]:
@@ -37,7 +84,8 @@ def history_charts(trends: dict[str, Any], lang: Lang) -> list[dict[str, str]]:
         ("resting_hr", "trend_hr", tr("units.bpm", lang)),
     ):
         if trends[key]:
-            series = [TrendSeries(tr(f"history.{name}", lang), _points(trends[key]), key)]
+            points = bounded_points(_points(trends[key]))
+            series = [TrendSeries(tr(f"history.{name}", lang), points, key)]
             svg = trend_svg(
                 series,
                 tr(f"history.{name}", lang),
@@ -50,7 +98,7 @@ def history_charts(trends: dict[str, Any], lang: Lang) -> list[dict[str, str]]:
         series = [
             TrendSeries(
                 tr(f"checkin.{field}", lang).split(" (")[0],
-                _points(trends["symptoms"][field]),
+                bounded_points(_points(trends["symptoms"][field])),
                 f"symptom-{field}",
             )
             for field in CHECKIN_FIELDS
@@ -68,26 +116,91 @@ def history_charts(trends: dict[str, Any], lang: Lang) -> list[dict[str, str]]:
     return charts
 
 
+def _page_href(types: list[str], page: int) -> str:
+    """The History page's address for page ``page`` of the same types."""
+    query = [("type", kind) for kind in types] + [("page", str(page))]
+    return "/history?" + urlencode(query)
+
+
+def pager(found: HistoryPage, types: list[str], lang: Lang) -> dict[str, Any]:
+    """What the page's navigation shows: "Showing a-b of n" (numbers as ``lang`` writes them)
+    and the links to newer and older entries (None where there are none)."""
+    return {
+        "shown": tr(
+            "history.page_shown",
+            lang,
+            first=format_number(found.first, lang, 0),
+            last=format_number(found.last, lang, 0),
+            total=format_number(found.total, lang, 0),
+        ),
+        "newer": None if found.newer is None else _page_href(types, found.newer),
+        "older": None if found.older is None else _page_href(types, found.older),
+    }
+
+
 @router.get("/history", response_class=HTMLResponse, include_in_schema=False)
 def history_page(request: Request, app: AppDep) -> Response:
+    """One page of the journal (``?page=N``, newest first; a bad N is a 400 naming the page
+    field, one beyond the last goes to the last) and the charts."""
     lang = choose_lang(request)
-    entries = app.transfer.history(
-        request.query_params.getlist("type") or None, limit=HISTORY_PAGE_LIMIT
-    )
-    rows = [describe_entry(entry, lang) for entry in entries]
+    types = request.query_params.getlist("type")
+    found = app.transfer.history_page(types or None, request.query_params.get("page", "1"))
+    if found.page > found.pages:
+        return RedirectResponse(_page_href(types, found.pages), status_code=303)
+    rows = [describe_entry(entry, lang) for entry in found.entries]
     charts = history_charts(app.measurements.trends(), lang)
-    return render(request, "history.html", {"rows": rows, "charts": charts})
+    context = {"rows": rows, "charts": charts, "pager": pager(found, types, lang)}
+    return render(request, "history.html", context)
 
 
-@router.get("/api/history")
+@router.get(
+    "/api/history",
+    responses={
+        200: {
+            "headers": {
+                "X-Total-Count": {
+                    "description": "How many entries there are in all (of these types).",
+                    "schema": {"type": "integer"},
+                },
+                "Link": {
+                    "description": 'The pages of newer and older entries (rel="prev", '
+                    'rel="next"; RFC 8288), where there are some.',
+                    "schema": {"type": "string"},
+                },
+            }
+        }
+    },
+)
 def get_history(
     app: AppDep,
+    response: Response,
     type: Annotated[list[str] | None, Query(description="Entry types; all when omitted.")] = None,
-    limit: Annotated[int | None, Query(ge=1, le=10000)] = None,
+    page: Annotated[
+        int, Query(ge=1, le=10**15, description="Page number, from 1 (the newest entries).")
+    ] = 1,
+    limit: Annotated[
+        int, Query(ge=1, le=HISTORY_PAGE_MAX, description="Entries per page.")
+    ] = HISTORY_PAGE_SIZE,
 ) -> list[Any]:
-    """Everything, newest first: sessions, check-ins (with their warning signs),
-    measurements, questionnaires..."""
-    return app.transfer.history(type or None, limit=limit)
+    """One page of everything, newest first: sessions, check-ins (with their warning signs),
+    measurements, questionnaires... Page 1 is the newest ``limit`` entries; a page beyond the
+    last is empty. ``X-Total-Count`` says how many there are, ``Link`` where the next and
+    previous pages are."""
+    found = app.transfer.history_page(type or None, page, limit)
+    query = [("type", kind) for kind in type or []] + [("limit", str(limit))]
+    links = []
+    if found.newer is not None:
+        links.append(
+            f'</api/history?{urlencode([*query, ("page", str(found.newer))])}>; rel="prev"'
+        )
+    if found.older is not None:
+        links.append(
+            f'</api/history?{urlencode([*query, ("page", str(found.older))])}>; rel="next"'
+        )
+    response.headers["X-Total-Count"] = str(found.total)
+    if links:
+        response.headers["Link"] = ", ".join(links)
+    return found.entries
 
 
 @router.get("/api/history/trends")
