@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from journal_helpers import T0
 
+from vagus.errors import BusyError
 from vagus.journal import ENTRY_TYPES, Journal
 from vagus.journal._lock import WriterLock, lock_path
 
@@ -160,9 +161,11 @@ def test_writer_lock_times_out_instead_of_hanging(tmp_path: Path) -> None:
     lock = WriterLock(tmp_path / "journal.sqlite3", timeout_s=0.05)
     other = WriterLock(tmp_path / "journal.sqlite3", timeout_s=0.05)
     try:
-        # A second holder of the same file (as another process would be) goes ahead after
-        # the timeout, leaving SQLite's own locking to decide.
-        with lock.hold(), other.hold():
+        # A second writer of the same file (as another process would be) is refused as busy
+        # after the timeout: SQLite would refuse it as well (issue 11, finding 8).
+        with lock.hold(), pytest.raises(BusyError, match="busy"), other.hold():
+            pass
+        with other.hold():  # free again
             pass
     finally:
         lock.close()

@@ -256,7 +256,7 @@ def test_sqlite_runs_in_wal_with_full_sync_and_foreign_keys(tmp_path: Path) -> N
         assert pragma("journal_mode") == "wal"
         assert pragma("synchronous") == 2  # FULL
         assert pragma("foreign_keys") == 1
-        assert pragma("busy_timeout") == 5000
+        assert pragma("busy_timeout") == 10_000
         assert pragma("secure_delete") == 1
 
 

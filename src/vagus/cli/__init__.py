@@ -6,9 +6,9 @@ Each module registers its commands on the one typer app in ``_base``.
 from __future__ import annotations
 
 from vagus.cli import hrv, live, player, program, web  # noqa: F401  (they register commands)
-from vagus.cli._base import EXIT_USER_ERROR, app, fail
+from vagus.cli._base import EXIT_BUSY, EXIT_USER_ERROR, app, fail
 
-__all__ = ["EXIT_USER_ERROR", "app", "fail", "main"]
+__all__ = ["EXIT_BUSY", "EXIT_USER_ERROR", "app", "fail", "main"]
 
 
 def main() -> None:

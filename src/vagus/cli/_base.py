@@ -4,6 +4,12 @@ User errors (a file that is not RR data, a bad option, a rating of 11, an exerci
 screening leaves out) print one message on stderr and exit with status 2, without a traceback,
 and change nothing stored. Only :class:`vagus.app.UserError` is a user error: anything else is
 a bug and shows its traceback.
+
+A journal busy with another long write (an import in the web app, say) is
+:class:`vagus.app.BusyError`: one message and exit status 75, ``EX_TEMPFAIL`` of BSD's
+``sysexits.h`` ("a temporary failure ... the user is invited to retry"), so a script can tell
+"try again" from "wrong input" (2). It is caught around every command (:class:`_Commands`),
+not only where a command expects user errors.
 """
 
 from __future__ import annotations
@@ -11,18 +17,37 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated, NoReturn, TypeVar
+from typing import Annotated, Any, NoReturn, TypeVar
 
 import click
 import typer
 from pydantic import BaseModel, ValidationError
 from rich.console import Console
+from typer.core import TyperGroup
 
 from vagus import __version__
-from vagus.app import App, UserError, build_app, warning_text
+from vagus.app import App, BusyError, UserError, build_app, warning_text
 from vagus.program import Lang, error_text, t
 
+EXIT_USER_ERROR = 2
+#: ``EX_TEMPFAIL``: the journal was busy; the same command a little later will work.
+EXIT_BUSY = 75
+
+
+class _Commands(TyperGroup):
+    """The command group: a journal too busy to write is one line and exit status 75 in every
+    command, wherever in it the write happens."""
+
+    # Any: typer's group takes the context class of the click it bundles (typer._click).
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except BusyError as error:
+            fail(str(error), code=EXIT_BUSY)
+
+
 app = typer.Typer(
+    cls=_Commands,
     name="vagus",
     help="Train the vagus nerve, and measure it with heart-rate variability (HRV).",
     no_args_is_help=True,
@@ -30,18 +55,17 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-EXIT_USER_ERROR = 2
 LangOption = Annotated[
     str | None, typer.Option("--lang", help="Language: nb (Norwegian bokmål) or en.")
 ]
 Model = TypeVar("Model", bound=BaseModel)
 
 
-def fail(message: str, lang: Lang = "en") -> NoReturn:
-    """Print one user-error message on stderr and exit with status 2."""
+def fail(message: str, lang: Lang = "en", *, code: int = EXIT_USER_ERROR) -> NoReturn:
+    """Print one user-error message on stderr and exit with status ``code`` (2)."""
     prefix = t("errors.prefix", lang)
     Console(stderr=True).print(f"[bold red]{prefix}[/] {message}", highlight=False, soft_wrap=True)
-    raise typer.Exit(EXIT_USER_ERROR)
+    raise typer.Exit(code)
 
 
 def error_message(error: UserError, lang: Lang | None) -> str:
@@ -73,12 +97,13 @@ def print_warnings(console: Console, warnings: list[str], lang: Lang) -> None:
 
 @contextmanager
 def user_errors(lang: Lang | None = None) -> Iterator[None]:
-    """Turn the app's user errors (bad input, named field) into exit status 2, said in
-    ``lang`` when given (English otherwise)."""
+    """Turn the app's user errors (bad input, named field) into exit status 2 (a busy
+    journal: 75), said in ``lang`` when given (English otherwise)."""
     try:
         yield
     except UserError as error:
-        fail(error_message(error, lang), lang or "en")
+        code = EXIT_BUSY if isinstance(error, BusyError) else EXIT_USER_ERROR
+        fail(error_message(error, lang), lang or "en", code=code)
 
 
 def parse(model: type[Model], **values: object) -> Model:

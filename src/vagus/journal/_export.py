@@ -25,7 +25,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Final
 
-from sqlalchemy import func, insert, inspect, select, text
+from sqlalchemy import delete, func, insert, inspect, select, text
 from sqlalchemy.orm import Session
 
 from vagus.journal import _validate as check
@@ -685,8 +685,34 @@ def _check_analysis(path: str, analysis: Mapping[str, Any] | None) -> None:
             check.number(f"{path}.indices.{name}", value)
 
 
-def import_tables(session: Session, parsed: ParsedExport) -> dict[str, int]:
-    """Insert a checked export into an empty journal (settings are merged), keeping ids."""
+#: Beats written per transaction of an import (and of undoing one). A journal write holds
+#: SQLite's one write lock for the whole transaction, and every other writer (a check-in from
+#: the web, ``vagus checkin``) waits for it (https://www.sqlite.org/lockingv3.html): 3 million
+#: beats in one transaction locked the journal for 22 s (issue 11, finding 8). A batch of
+#: 20,000 beats takes 0.05-0.1 s here, so a writer that arrives meanwhile waits about that
+#: long (the writer lock's gate lets it in before the next batch, see ``_lock``), far inside
+#: the busy timeout; the extra commits cost under 10 % of the import's time.
+BATCH_ROWS: Final[int] = 20_000
+
+
+@dataclass(frozen=True)
+class ImportedRecords:
+    """What the first transaction of an import wrote: enough to take it back out."""
+
+    counts: dict[str, int]
+    #: The settings the import replaced (key -> (value, updated_at)); None: the key was new.
+    replaced_settings: dict[str, tuple[Any, datetime] | None]
+
+
+def import_records(session: Session, parsed: ParsedExport) -> ImportedRecords:
+    """Insert a checked export's records (all but the beats) into an empty journal, keeping
+    ids; settings are merged. The first transaction of an import (see ``Journal.import_``).
+
+    Everything but the beats is a person's own entries (thousands of rows in years of daily
+    use), written in this one transaction, which also checks that the journal holds no records:
+    a write that arrives during the import's later batches finds the imported rows in place,
+    so it takes ids after theirs and cannot collide with them.
+    """
     held = {
         section.name: int(session.scalar(select(func.count()).select_from(section.model)) or 0)
         for section in SECTIONS
@@ -702,24 +728,21 @@ def import_tables(session: Session, parsed: ParsedExport) -> dict[str, int]:
             key="errors.journal_not_empty",
         )
     counts: dict[str, int] = {}
+    replaced: dict[str, tuple[Any, datetime] | None] = {}
     for section in SECTIONS:
         rows = parsed.rows[section.name]
         if section.model is Setting:
             for row in rows:
+                old = session.get(Setting, row["key"])
+                replaced[row["key"]] = None if old is None else (old.value, old.updated_at)
                 session.merge(Setting(**row))
         elif rows:
             session.execute(insert(section.model), rows)
         counts[section.name] = len(rows)
-    beat_rows = [
-        {"recording_id": recording_id, "seq": seq, "rr_ms": value}
-        for recording_id, values in parsed.beats.items()
-        for seq, value in enumerate(values)
-    ]
-    if beat_rows:
-        session.execute(insert(Beat), beat_rows)
-    counts["beats"] = len(beat_rows)
+    counts["beats"] = sum(len(values) for values in parsed.beats.values())
     if session.get_bind().dialect.name == "postgresql":
-        # Explicit ids do not advance PostgreSQL's sequences; move them past the imported ids.
+        # Explicit ids do not advance PostgreSQL's sequences; move them past the imported ids
+        # now, so that a write during the beats' batches takes ids after them.
         for section in SECTIONS:
             if section.model is not Setting:
                 table = section.model.__tablename__
@@ -729,7 +752,55 @@ def import_tables(session: Session, parsed: ParsedExport) -> dict[str, int]:
                         f"COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
                     )
                 )
-    return counts
+    return ImportedRecords(counts, replaced)
+
+
+def beat_batches(
+    beats: Mapping[int, list[float]], size: int = BATCH_ROWS
+) -> Iterator[list[dict[str, Any]]]:
+    """The beats of an import as rows of ``rr_beat``, at most ``size`` to a batch."""
+    batch: list[dict[str, Any]] = []
+    for recording_id, values in beats.items():
+        for seq, value in enumerate(values):
+            batch.append({"recording_id": recording_id, "seq": seq, "rr_ms": value})
+            if len(batch) == size:
+                yield batch
+                batch = []
+    if batch:
+        yield batch
+
+
+def undo_beats(connection: Any, recording_id: int, first: int, size: int) -> int:
+    """Delete beats ``first`` to ``first + size - 1`` of one imported recording; how many."""
+    result = connection.execute(
+        delete(Beat).where(
+            Beat.recording_id == recording_id, Beat.seq >= first, Beat.seq < first + size
+        )
+    )
+    return int(result.rowcount or 0)
+
+
+def undo_records(session: Session, parsed: ParsedExport, imported: ImportedRecords) -> None:
+    """Take an import's records back out (its beats are gone already): children first, by
+    the ids it wrote; each replaced setting gets its old value back, unless it was changed
+    again since the import wrote it."""
+    for section in reversed(SECTIONS):
+        rows = parsed.rows[section.name]
+        if section.model is Setting:
+            for row in rows:
+                current = session.get(Setting, row["key"])
+                if current is None or current.value != row["value"]:
+                    continue  # changed (or removed) after the import: the newer value stays
+                before = imported.replaced_settings.get(row["key"])
+                if before is None:
+                    session.delete(current)
+                else:
+                    current.value, current.updated_at = before
+        elif rows:
+            model: Any = section.model
+            ids = [row["id"] for row in rows]
+            for start in range(0, len(ids), BATCH_ROWS):
+                session.execute(delete(model).where(model.id.in_(ids[start : start + BATCH_ROWS])))
 
 
 # -- files ----------------------------------------------------------------------------------

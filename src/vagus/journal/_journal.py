@@ -40,7 +40,17 @@ from vagus.journal._engine import (
     write_engine,
 )
 from vagus.journal._errors import JournalError, bad
-from vagus.journal._export import export_tables, import_tables, parse_export
+from vagus.journal._export import (
+    BATCH_ROWS,
+    ImportedRecords,
+    ParsedExport,
+    beat_batches,
+    export_tables,
+    import_records,
+    parse_export,
+    undo_beats,
+    undo_records,
+)
 from vagus.journal._history import ENTRY_TYPES, EntryType
 from vagus.journal._lock import WriterLock
 from vagus.journal._migrate import upgrade
@@ -71,6 +81,9 @@ FINAL_STATUSES: Final[tuple[str, ...]] = tuple(s for s in SESSION_STATUSES if s 
 PROFILE_KEY: Final = "profile"
 #: Longest wait for the other SQLite writers, in seconds: SQLite's busy timeout.
 WRITE_LOCK_TIMEOUT_S: Final[float] = SQLITE_BUSY_TIMEOUT_MS / 1000
+#: How long :meth:`Journal.forget` waits for readers of an older snapshot before it says the
+#: old pages are still in the file: vagus's own readers hold one for a single request.
+CHECKPOINT_WAIT_S: Final[float] = 2.0
 #: One check-in, inserted with SQLAlchemy Core: the ORM's unit of work cost more than the
 #: insert and its commit (add_checkin: 1.0-1.2 ms of CPU with the ORM, 0.4 ms with Core).
 _INSERT_CHECKIN: Final = insert(Checkin)
@@ -189,9 +202,9 @@ class Journal:
     def _one_writer(self) -> AbstractContextManager[None]:
         """Wait for the other SQLite writers, of this process and others (see ``_lock``).
 
-        Waits at most SQLite's busy timeout; past it the transaction goes ahead and SQLite's
-        own busy handling decides, as it would without the lock (the wait is then at most
-        twice the timeout, and ends in SQLite's "database is locked").
+        Waits at most SQLite's busy timeout; past it raises :class:`vagus.errors.BusyError`
+        (nothing written), as SQLite itself would refuse the write then ("database is
+        locked"). vagus's own long writes commit in batches, so it waits about one batch.
         """
         return nullcontext() if self._write_lock is None else self._write_lock.hold()
 
@@ -641,6 +654,10 @@ class Journal:
     def append_beats(self, recording_id: int, rr_ms: Iterable[float]) -> int:
         """Append RR intervals (ms) to an open recording, committed at once.
 
+        More than :data:`~vagus.journal._export.BATCH_ROWS` beats (a long file) are written in
+        transactions of that many, so that other writers wait for one batch only; if a batch
+        fails, the beats this call wrote are deleted again (all or nothing, as one call).
+
         Returns
         -------
         int
@@ -654,16 +671,29 @@ class Journal:
             start = session.scalar(
                 select(func.coalesce(func.max(Beat.seq) + 1, 0)).where(Beat.recording_id == row.id)
             )
-            first = int(start or 0)
+            first, key = int(start or 0), row.id
             if values:
-                session.execute(
-                    insert(Beat),
-                    [
-                        {"recording_id": row.id, "seq": first + index, "rr_ms": value}
-                        for index, value in enumerate(values)
-                    ],
-                )
-            return first + len(values)
+                session.execute(insert(Beat), self._beat_rows(key, first, values[:BATCH_ROWS]))
+        written = min(len(values), BATCH_ROWS)
+        try:
+            while written < len(values):
+                chunk = values[written : written + BATCH_ROWS]
+                with self._write_core() as connection:
+                    connection.execute(insert(Beat), self._beat_rows(key, first + written, chunk))
+                written += len(chunk)
+        except BaseException:
+            for done in range(0, written, BATCH_ROWS):
+                with self._write_core() as connection:
+                    undo_beats(connection, key, first + done, BATCH_ROWS)
+            raise
+        return first + len(values)
+
+    @staticmethod
+    def _beat_rows(recording_id: int, first: int, values: Sequence[float]) -> list[dict[str, Any]]:
+        return [
+            {"recording_id": recording_id, "seq": first + index, "rr_ms": value}
+            for index, value in enumerate(values)
+        ]
 
     def finish_recording(
         self,
@@ -785,20 +815,51 @@ class Journal:
     def import_(self, data: Mapping[str, Any]) -> dict[str, int]:
         """Load an export into this journal, which must hold no records yet.
 
-        The whole file is checked before anything is written, and written in one transaction:
-        a corrupt or wrong-version file changes nothing. Ids are kept, so an export, forget,
-        import round trip gives back the same export. Settings are merged (the file's values
-        win); every other table must be empty, so an import can never duplicate records.
+        The whole file is checked before anything is written: a corrupt or wrong-version file
+        changes nothing. Ids are kept, so an export, forget, import round trip gives back the
+        same export. Settings are merged (the file's values win); every other table must be
+        empty, so an import can never duplicate records.
+
+        Written in short transactions, so that other writers (a check-in) wait for one batch
+        of at most :data:`~vagus.journal._export.BATCH_ROWS` beats, not for the whole import
+        (issue 11, finding 8): first every record but the beats (with the check that the
+        journal holds none), then the beats in batches. If any batch fails (or the import is
+        interrupted), what the import wrote is deleted again, so a failed import leaves the
+        journal as it was. While the beats are written, a reader may see a recording with part
+        of its beats.
 
         Returns
         -------
         dict of str to int
             How many rows of each kind were imported (``beats`` counts RR intervals).
+
+        Raises
+        ------
+        JournalError
+            For a file that is not a valid export, or a journal that holds records.
+        vagus.errors.BusyError
+            When another writer kept the journal past the busy timeout (nothing is imported).
         """
         parsed = parse_export(data)
         with self._write() as session:
-            counts = import_tables(session, parsed)
-        return counts
+            imported = import_records(session, parsed)
+        try:
+            for batch in beat_batches(parsed.beats):
+                with self._write_core() as connection:
+                    connection.execute(insert(Beat), batch)
+        except BaseException:
+            self._undo_import(parsed, imported)
+            raise
+        return imported.counts
+
+    def _undo_import(self, parsed: ParsedExport, imported: ImportedRecords) -> None:
+        """Delete what an import wrote, in batches like the import (see :meth:`import_`)."""
+        for recording_id, values in parsed.beats.items():
+            for first in range(0, len(values), BATCH_ROWS):
+                with self._write_core() as connection:
+                    undo_beats(connection, recording_id, first, BATCH_ROWS)
+        with self._write() as session:
+            undo_records(session, parsed, imported)
 
     def counts(self) -> dict[str, int]:
         """How many rows each table holds, by table name."""
@@ -810,19 +871,32 @@ class Journal:
                 for model in TABLES
             }
 
-    def forget(self) -> None:
+    def forget(self) -> bool:
         """Delete everything in the journal, for good.
 
         Rows are deleted in one transaction. On SQLite, ``secure_delete`` overwrites what they
-        held, and the file is then rebuilt (VACUUM) and its write-ahead log emptied, so the
-        health data does not linger in the file; while another vagus process holds the file the
-        rebuild waits for the next ``forget``. The schema stays, ready for new entries.
+        held, and the file is then rebuilt (VACUUM) and its write-ahead log copied back and
+        emptied (``wal_checkpoint(TRUNCATE)``), so the health data does not linger in the
+        files. The schema stays, ready for new entries.
+
+        Returns
+        -------
+        bool
+            True when the deleted data is gone from the database's files too. False when
+            another program kept the SQLite file open (a reader of an older snapshot, which a
+            checkpoint may not overwrite: https://www.sqlite.org/wal.html#checkpoint_starvation)
+            beyond the busy timeout: the entries are deleted, but old copies stay in the main
+            file until that program closes it (SQLite then copies the log back) or the next
+            ``forget``. Always True on PostgreSQL, whose server reclaims deleted rows with its
+            own VACUUM.
         """
-        with self._write() as session:
-            for model in reversed(TABLES):
-                session.execute(delete(model))
-        path = sqlite_path(self._engine.url)
-        if path is not None:
+        with self._one_writer():
+            with self._write() as session:
+                for model in reversed(TABLES):
+                    session.execute(delete(model))
+            path = sqlite_path(self._engine.url)
+            if path is None:
+                return True
             # Pooled connections must not hold the file while it is rebuilt.
             self._engine.dispose()
-            vacuum_sqlite(path)
+            return vacuum_sqlite(path, timeout_s=CHECKPOINT_WAIT_S)

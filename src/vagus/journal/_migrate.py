@@ -80,6 +80,13 @@ def upgrade(engine: Engine) -> None:
         database at all.
     """
     head = head_revision()
+    # Usually the schema is current: a read says so without taking the write lock, so opening
+    # the journal (every `vagus` command) does not wait for, or fail on, a long write of
+    # another process (issue 11, finding 8); SQLite's readers never wait for its writer in WAL
+    # mode (https://www.sqlite.org/wal.html).
+    with engine.connect() as connection:
+        if current_revision(connection) == head:
+            return
     writer = write_engine(engine)
     with writer.begin() as connection:
         if connection.dialect.name == "postgresql":
