@@ -288,6 +288,20 @@ def test_allowed_hosts_refuses_what_is_not_a_host_name(home: Path, value: str) -
     assert "host names" in str(error.value)
 
 
+def test_login_setting(home: Path) -> None:
+    assert load_settings({"VAGUS_HOME": str(home)}).login == "auto"
+    write_toml(home / "config.toml", 'login = "always"\n')
+    settings = load_settings({"VAGUS_HOME": str(home)})
+    assert settings.login == "always"
+    # Handed to `vagus serve --workers N` processes as JSON, like every setting.
+    assert Settings.model_validate_json(settings.model_dump_json()).login == "always"
+    with pytest.raises(SettingsError) as error:
+        load_settings({"VAGUS_HOME": str(home), "VAGUS_LOGIN": "never"})
+    assert 'login (environment variable VAGUS_LOGIN): expected "auto" or "always"' in str(
+        error.value
+    )
+
+
 def test_settings_are_frozen(home: Path) -> None:
     settings = load_settings({"VAGUS_HOME": str(home)})
     with pytest.raises(ValidationError):

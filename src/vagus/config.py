@@ -45,6 +45,8 @@ from vagus.errors import UserError
 
 Lang = Literal["nb", "en"]
 SensorKind = Literal["replay", "simulated", "ble"]
+#: When the web server asks for a login (vagus.web._auth).
+LoginMode = Literal["auto", "always"]
 
 APP_NAME: Final = "vagus"
 ENV_PREFIX: Final = "VAGUS_"
@@ -178,6 +180,16 @@ class Settings(BaseSettings):
         "which stops DNS-rebinding attacks.",
         expected="a list of host names (in the environment variable: separated by commas)",
         shown_default="none",
+    )
+
+    login: LoginMode = _setting(
+        "auto",
+        help="When the web server asks for a login (the password set with `vagus serve "
+        '--set-password`, or the token it prints): "auto" on connections from or to an '
+        'address that is not loopback, "always" on every request (for a reverse proxy on the '
+        "same machine). `vagus serve --host` with another address than loopback uses "
+        '"always".',
+        expected='"auto" or "always"',
     )
 
     @classmethod

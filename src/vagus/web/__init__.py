@@ -35,7 +35,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from vagus import __version__
 from vagus.app import App, UserError, build_app
 from vagus.program import Lang
-from vagus.web import _live
+from vagus.web import _auth, _live
 from vagus.web._csrf import (
     CSRF_COOKIE,
     CsrfError,
@@ -256,6 +256,8 @@ def create_app(app: App | None = None) -> FastAPI:
             "Guided vagus-nerve exercises, HRV and a journal kept on your own machine. "
             "Unsafe requests need the header X-Vagus-CSRF with the token of GET /api/csrf, "
             "sent with the vagus_csrf cookie that answer sets. "
+            "A server reachable from other machines needs a login first: POST /api/login "
+            "with the password or token, then send the vagus_login cookie it sets. "
             "vagus does not replace a doctor."
         ),
         # /api/docs is served from the package's own files (vagus.web.routes.docs): FastAPI's
@@ -267,6 +269,11 @@ def create_app(app: App | None = None) -> FastAPI:
     server.state.vagus = vagus
     # The per-install secret that signs CSRF tokens (vagus.web._csrf), owner-only in the home.
     server.state.csrf_secret = load_secret(vagus.settings.home)
+    # The login beyond localhost (vagus.web._auth): its cookies are signed with the same
+    # secret under their own context string.
+    server.state.login = _auth.LoginGuard(
+        home=vagus.settings.home, key=server.state.csrf_secret, mode=vagus.settings.login
+    )
 
     @server.get("/api/csrf", response_model=CsrfToken, tags=["security"])
     async def csrf_token(request: Request, response: Response) -> CsrfToken:
@@ -275,13 +282,18 @@ def create_app(app: App | None = None) -> FastAPI:
         response.headers["Cache-Control"] = "no-store"
         return CsrfToken(token=request_token(request))
 
-    # One router per resource (vagus.web.routes): its HTML pages and their /api twins.
+    # The login page and its JSON twin (open without a login), then one router per resource
+    # (vagus.web.routes): its HTML pages and their /api twins.
+    server.include_router(_auth.router)
     for router in ROUTERS:
         server.include_router(router)
     server.mount(
         "/static", StaticFiles(directory=str(files("vagus.web") / "static")), name="static"
     )
 
+    # The login check runs inside CookiesAndHeaders (added last, so outermost): the Host and
+    # Origin checks come first, and a refusal for want of a login gets the security headers.
+    server.add_middleware(_auth.LoginRequired, guard=server.state.login)
     # Where @server.middleware("http") put it: inside the server-error handler, outside the
     # exception handlers below (so their error pages get the cookies and headers too).
     server.add_middleware(CookiesAndHeaders, allowed_hosts=vagus.settings.allowed_hosts)
