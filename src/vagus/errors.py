@@ -49,5 +49,5 @@ class BusyError(UserError):
         key: str | None = None,
         **fields: object,
     ) -> None:
-        super().__init__(message, field, key=key, **fields)
+        super().__init__(message, field, key=key, retry_after_s=retry_after_s, **fields)
         self.retry_after_s = retry_after_s

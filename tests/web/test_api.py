@@ -300,7 +300,8 @@ def test_export_import_delete_all(client: TestClient, vagus_app: App) -> None:
     refused = client.post("/api/import", json=data)  # the journal is not empty
     assert refused.status_code == 400
     assert counts(vagus_app) == before
-    assert client.post("/api/delete-all", json={"confirm": "SLETT"}).json() == {"deleted": True}
+    deleted = client.post("/api/delete-all", json={"confirm": "SLETT"}).json()
+    assert deleted == {"deleted": True, "files_clean": True}
     assert client.get("/api/checkins").json() == []
     assert_refused(client.post("/api/import", json={"format": "nope"}), 400, "format")
     imported = client.post("/api/import", json=data).json()

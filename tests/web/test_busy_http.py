@@ -77,3 +77,34 @@ def test_a_checkin_held_out_is_a_503_with_retry_after(
     assert answer.json()["field"] == "journal"
     assert journal.counts()["checkin"] == 1  # the imported one only
     assert journal.counts()["rr_beat"] == LONG_IMPORT_BEATS
+
+
+def test_the_checkin_form_held_out_is_a_503_in_the_pages_language(
+    client: TestClient, vagus_app: App, long_export: dict[str, Any]
+) -> None:
+    # The HTML form, not only the JSON API: busy is the server's state, so a 503 page with
+    # Retry-After in Norwegian, not a 400 "your form was wrong".
+    answers: list[Any] = []
+    journal = vagus_app.journal
+    lock = journal._write_lock
+    assert lock is not None
+    lock._timeout_s = 0.05
+    form = {name: str(value) for name, value in CHECKIN.items()} | {"note": "meanwhile"}
+
+    def run() -> None:
+        try:
+            answers.append(client.post("/checkin?lang=nb", data=form))
+        except BaseException as error:  # handed to the test
+            answers.append(error)
+
+    def check_in() -> None:
+        threading.Thread(target=run, daemon=True).start()
+        wait_until(lambda: answers, what="the form's answer")
+
+    with DuringBatch(journal, check_in, journal.counts):
+        vagus_app.transfer.import_data(long_export)
+    answer = answers[0]
+    assert answer.status_code == 503, answer.text
+    assert int(answer.headers["Retry-After"]) > 0
+    assert "Journalen er opptatt" in answer.text
+    assert journal.counts()["checkin"] == 1  # the imported one only

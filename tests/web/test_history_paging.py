@@ -139,8 +139,8 @@ def test_a_bad_page_number_is_a_400_in_the_pages_language(
     for lang in ("en", "nb"):
         answer = hundred_twenty.get("/history", params={"page": bad, "lang": lang})
         assert answer.status_code == 400, answer.text
-        # "Choose a whole number from 1 to 3 (you gave ...)": the pages there are.
-        expected = tr("errors.rating_range", lang, low="1", high="3", value=bad)
+        # "There is no page ...: choose a whole number from 1 to 3": the pages there are.
+        expected = tr("errors.page_range", lang, low="1", high="3", value=bad)
         assert html.escape(expected, quote=False) in answer.text
 
 

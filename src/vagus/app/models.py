@@ -286,3 +286,7 @@ class DeletedOut(_Out):
     """Everything was deleted."""
 
     deleted: bool
+    files_clean: bool = Field(
+        description="False when another program kept the SQLite file open, so old copies may "
+        "remain in the file until it closes; delete again after closing it."
+    )

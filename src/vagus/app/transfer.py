@@ -125,7 +125,7 @@ def _page_number(page: int | str, pages: int) -> int:
         raise AppError(
             f"page: expected a whole number from 1 to {pages}, got {page!r}",
             "page",
-            key="errors.rating_range",
+            key="errors.page_range",
             value=page,
             low=1,
             high=pages,
@@ -311,9 +311,10 @@ class TransferService:
         if value.get("set_by", "person") not in ("person", "clinician"):
             raise bad(f"{path}.set_by", "person or clinician", value.get("set_by"))
 
-    def forget(self) -> None:
-        """Delete every stored entry."""
-        self._app.journal.forget()
+    def forget(self) -> bool:
+        """Delete every stored entry. False when another program kept the SQLite file open,
+        so old copies may stay in the file until it closes (the checkpoint could not finish)."""
+        return self._app.journal.forget()
 
     def counts(self) -> dict[str, int]:
         return self._app.journal.counts()

@@ -622,5 +622,5 @@ def forget(
     if confirm.strip() not in (word, "DELETE"):
         console.print(t("cli.forget_cancelled", chosen))
         raise typer.Exit(1)
-    app_.transfer.forget()
-    console.print(t("cli.forget_done", chosen))
+    done = app_.transfer.forget()
+    console.print(t("cli.forget_done" if done else "cli.forget_done_pending", chosen))

@@ -158,6 +158,7 @@ def busy_error(what: str = "journal") -> BusyError:
         f"try again in {BUSY_RETRY_AFTER_S} s",
         "journal",
         retry_after_s=BUSY_RETRY_AFTER_S,
+        key="errors.journal_busy",
     )
 
 

@@ -98,12 +98,34 @@ def optional_timestamp(field: str, value: Any) -> datetime | None:
     return None if value is None else timestamp(field, value)
 
 
+#: A NUL as JSON escapes it (``\u0000``), not preceded by an escaped backslash.
+_JSON_NUL: Final = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")
+
+
 def text(field: str, value: Any, *, max_chars: int = MAX_TEXT_CHARS, empty: bool = True) -> str:
     """A text of at most ``max_chars`` characters (and not blank when ``empty`` is False)."""
     if not isinstance(value, str) or len(value) > max_chars or (not empty and not value.strip()):
         what = "a text" if empty else "a non-empty text"
         raise bad(field, f"{what} of at most {max_chars} characters", value)
+    if not _storable(value):
+        raise bad(field, "a text without NUL characters or unpaired surrogates", value)
     return value
+
+
+def _storable(value: str) -> bool:
+    r"""True when every database and every answer can hold ``value``: PostgreSQL refuses NUL in
+    text and in JSON (its docs, 8.3 and 8.14), and a lone surrogate is not UTF-8 (RFC 3629).
+
+    >>> _storable("ok"), _storable("a\x00b"), _storable("\ud800")
+    (True, False, False)
+    """
+    if "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def optional_text(field: str, value: Any) -> str | None:
@@ -227,6 +249,8 @@ def document(field: str, value: Any) -> Any:
         ) from None
     if len(encoded) > MAX_JSON_CHARS:
         raise bad(field, f"a JSON document of at most {MAX_JSON_CHARS} characters", value)
+    if _JSON_NUL.search(encoded) or not _storable(encoded):
+        raise bad(field, "a JSON document without NUL characters or unpaired surrogates", value)
     for item in _dict_keys(value):
         if not isinstance(item, str):
             raise bad(field, "a JSON document whose keys are texts", value)

@@ -12,6 +12,7 @@ back with status 400 and what the person typed, and nothing is stored.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Annotated, Any
 
@@ -19,7 +20,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
-from vagus.app import UserError
+from vagus.app import BusyError, UserError
 from vagus.app.models import CheckinIn, CheckinSavedOut, RedFlagConfirmedOut
 from vagus.program import CHECKIN_FIELDS
 from vagus.program.checkin import MAX_NOTE_CHARS, RATING_MAX, RATING_MIN
@@ -103,7 +104,10 @@ async def checkin_submit(request: Request, app: AppDep) -> Response:
                 errors["symptoms"] = tr("checkin.bad_symptom", lang)
         return _checkin_page(request, values, errors, status=400)
     try:
-        out = app.checkins.add(checkin, lang)
+        # Off the event loop: a write may wait for another's long import (the writer gate).
+        out = await asyncio.to_thread(app.checkins.add, checkin, lang)
+    except BusyError:
+        raise  # the server's state, not the form's fault: 503 with Retry-After
     except UserError as error:
         field = error.field if error.field in (*CHECKIN_FIELDS, "note") else "symptoms"
         errors[field or "symptoms"] = (

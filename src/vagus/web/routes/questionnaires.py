@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -115,7 +116,8 @@ async def questionnaire_submit(request: Request, name: str, app: AppDep) -> Resp
     if errors:
         return _questionnaire_page(request, name, answers, errors, None, status=400)
     body = QuestionnaireIn(answers=values)
-    result = app.checkins.questionnaire(name, body.answers)
+    # Off the event loop: a write may wait for another's long import.
+    result = await asyncio.to_thread(app.checkins.questionnaire, name, body.answers)
     shown = {
         "score": result.score,
         "severity_text": result.severity_text(lang),

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -66,7 +67,10 @@ async def screen_submit(request: Request, app: AppDep) -> Response:
             errors[q.id] = tr("screen.missing", lang)
     if errors:
         return _screen_page(request, answers, errors, None, status=400)
-    result = app.screening.save({k: v == "yes" for k, v in answers.items()})
+    # Off the event loop: a write may wait for another's long import.
+    result = await asyncio.to_thread(
+        app.screening.save, {k: v == "yes" for k, v in answers.items()}
+    )
     return _screen_page(request, answers, {}, screening_json(result, lang))
 
 

@@ -7,7 +7,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import functools
 import json
 from typing import Annotated, Any
 
@@ -16,7 +18,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
-from vagus.app import PACER_KEYS, App, AppError, UserError
+from vagus.app import PACER_KEYS, App, AppError, BusyError, UserError
 from vagus.app.models import DeletedOut, DeleteIn, ImportOut, PrefsOut, SettingsIn
 from vagus.program import param_specs
 from vagus.web._deps import (
@@ -125,7 +127,12 @@ async def settings_submit(request: Request, app: AppDep) -> Response:
         return _settings_page(request, app, errors=errors, values=typed, status=400)
     try:
         pacer = None if body.pacer is None else body.pacer.model_dump()
-        app.prefs.set(lang=body.lang, pacer=pacer, sensor=body.sensor)
+        # Off the event loop: a write may wait for another's long import.
+        await asyncio.to_thread(
+            functools.partial(app.prefs.set, lang=body.lang, pacer=pacer, sensor=body.sensor)
+        )
+    except BusyError:
+        raise  # the server's state, not the form's fault: 503 with Retry-After
     except UserError as error:
         if error.field == "sensor":
             errors["sensor"] = error_html(error, lang)
@@ -169,8 +176,13 @@ async def settings_import(request: Request, app: AppDep) -> Response:
     upload = form.get("file")
     if not isinstance(upload, UploadFile) or not upload.filename:
         return _settings_page(request, app, errors={"file": tr("upload.no_file", lang)}, status=400)
+    raw = await upload.read()
     try:
-        counts = app.transfer.import_data(parse_json_upload(await upload.read()))
+        # Parsing and storing a large export take seconds: in a worker thread, so the server
+        # keeps answering meanwhile (the journal writes it in batches).
+        counts = await asyncio.to_thread(lambda: app.transfer.import_data(parse_json_upload(raw)))
+    except BusyError:
+        raise  # the server's state, not the form's fault: 503 with Retry-After
     except UserError as error:
         return _settings_page(request, app, errors={"file": error_html(error, lang)}, status=400)
     message = tr("settings.imported", lang, count=count_imported(counts))
@@ -196,13 +208,14 @@ async def settings_delete(request: Request, app: AppDep) -> Response:
     except UserError:
         wrong = tr("settings.delete_wrong", lang, word=DELETE_WORDS[lang])
         return _settings_page(request, app, errors={"confirm": wrong}, status=400)
-    app.transfer.forget()
-    return _settings_page(request, app, message=tr("cli.forget_done", lang))
+    # Off the event loop: deleting waits for the journal's writer and checkpoints the file.
+    done = await asyncio.to_thread(app.transfer.forget)
+    key = "cli.forget_done" if done else "cli.forget_done_pending"
+    return _settings_page(request, app, message=tr(key, lang))
 
 
 @router.post("/api/delete-all", response_model=DeletedOut)
 def post_delete_all(body: DeleteIn, app: AppDep) -> dict[str, Any]:
     """Delete everything; ``confirm`` must be DELETE (or SLETT)."""
     check_delete_word(body.confirm)
-    app.transfer.forget()
-    return {"deleted": True}
+    return {"deleted": True, "files_clean": app.transfer.forget()}
