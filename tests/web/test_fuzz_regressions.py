@@ -1,4 +1,4 @@
-"""The 500s issue 11's API fuzz (tests/web/test_fuzz.py) found, each checked here by itself:
+"""The 500s issue 11's API fuzz (tests/web/test_api_fuzz.py) found, each checked here by itself:
 every one is now one clear 4xx with a JSON error naming the field, and changes nothing.
 
 The JSON bodies are sent as raw text: a lone UTF-16 surrogate (``"\\ud800"``) is valid JSON

@@ -326,12 +326,15 @@ def _not_loopback(address: Any) -> bool:
     (a Unix socket, or a test client's made-up name)."""
     if not isinstance(address, str):
         return False
-    try:
-        ip = ipaddress.ip_address(address.strip("[]").split("%")[0])
-    except ValueError:
-        return False
-    mapped = getattr(ip, "ipv4_mapped", None)
-    return not (mapped or ip).is_loopback
+    text = address.strip("[]").split("%")[0]
+    for kind in (ipaddress.IPv4Address, ipaddress.IPv6Address):
+        try:
+            ip = kind(text)
+        except ipaddress.AddressValueError:
+            continue  # not an address of this kind: a name, or the other kind
+        mapped = getattr(ip, "ipv4_mapped", None)
+        return not (mapped or ip).is_loopback
+    return False
 
 
 def client_address(scope: Scope) -> str:

@@ -14,8 +14,8 @@ The run is reproducible (``derandomize=True``: the same examples on every run, n
 database). ``make test`` runs :data:`FUZZ_EXAMPLES` examples per operation; for a longer fuzz
 on your machine raise it, and vary the examples with a seed::
 
-    VAGUS_FUZZ_EXAMPLES=2000 .venv/bin/pytest -q -n 2 tests/web/test_fuzz.py
-    VAGUS_FUZZ_EXAMPLES=2000 VAGUS_FUZZ_SEED=7 .venv/bin/pytest -q -n 2 tests/web/test_fuzz.py
+    VAGUS_FUZZ_EXAMPLES=2000 .venv/bin/pytest -q -n 2 tests/web/test_api_fuzz.py
+    VAGUS_FUZZ_EXAMPLES=2000 VAGUS_FUZZ_SEED=7 .venv/bin/pytest -q -n 2 tests/web/test_api_fuzz.py
 
 A 500 found here is fixed where it arises, with a regression test in
 tests/web/test_fuzz_regressions.py.
