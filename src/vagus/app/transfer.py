@@ -28,16 +28,6 @@ HISTORY_PAGE_SIZE: Final = 50
 #: Most entries one page of the history may hold (``GET /api/history?limit=``): a journal of
 #: 37,000 check-ins made one unpaged History page of 31 MB (issue 11, finding 9).
 HISTORY_PAGE_MAX: Final = 500
-#: The journal table behind each kind of history entry: every row of it is one entry, so its
-#: row count (:meth:`Journal.counts`) is how many entries of that kind there are.
-HISTORY_TABLES: Final[dict[str, str]] = {
-    "session": "guided_session",
-    "checkin": "checkin",
-    "measurement": "rr_recording",
-    "questionnaire": "questionnaire",
-    "screening": "screening",
-    "plan": "plan",
-}
 #: A page number as a query string gives it: digits only (no sign, no spaces), and short
 #: enough that ``int()`` never meets a huge number.
 _PAGE_TEXT: Final = re.compile(r"[0-9]{1,18}")
@@ -149,11 +139,7 @@ class TransferService:
     def history_count(self, types: Sequence[str] | None = None) -> int:
         """How many entries :meth:`history` holds (of some types), from the tables' row
         counts, without reading the entries."""
-        # The journal's own check of the types first (the same error as history() gives).
-        self._app.journal.history(types=types, limit=0)  # type: ignore[arg-type]
-        counts = self._app.journal.counts()
-        chosen = HISTORY_TABLES if types is None else [t for t in HISTORY_TABLES if t in types]
-        return sum(counts.get(HISTORY_TABLES[kind], 0) for kind in chosen)
+        return self._app.journal.count_entries(types)  # type: ignore[arg-type]
 
     def history_page(
         self,

@@ -352,6 +352,25 @@ def history(
     return [found[key] for key in keys if key in found]
 
 
+@functools.cache
+def count_query(kinds: tuple[EntryType, ...]) -> Select[Any]:
+    """``SELECT (SELECT count(*) FROM a) + (SELECT count(*) FROM b) ...``: how many entries of
+    ``kinds`` there are, in one statement. Built once per combination and cached (building
+    and compiling it cost more than running it: 2 ms a request under load)."""
+    counts = [select(func.count()).select_from(_TIMED[kind][0]).scalar_subquery() for kind in kinds]
+    total: ColumnElement[Any] = counts[0]
+    for more in counts[1:]:
+        total = total + more
+    return select(total)
+
+
+def count(connection: Connection, kinds: tuple[EntryType, ...]) -> int:
+    """How many entries of ``kinds`` there are (the History page and ``GET /api/history``
+    ask on every request, for "Showing 1-50 of N" and ``X-Total-Count``)."""
+    rows = _fetch(connection, count_query(kinds), {})
+    return int(rows[0][0] or 0)
+
+
 def entries_by_id(connection: Connection, kind: EntryType, ids: Sequence[int]) -> dict[int, Entry]:
     """Entries of one kind by id (those that exist)."""
     rows: list[Sequence[Any]] = []
