@@ -227,3 +227,16 @@ def test_a_long_journal_makes_a_small_page(big: TestClient, lang: str) -> None:
     assert len(series) == 6
     for one in series:
         assert 0 < one.count('class="pt"') <= MAX_TREND_POINTS
+
+
+@pytest.mark.parametrize("lang", ["en", "nb"])
+def test_averaged_charts_say_so(big: TestClient, lang: str) -> None:
+    # 37,000 hourly check-ins span 1,542 days: 120 points of 13 days each, and the chart's
+    # description (read by screen readers, shown as the caption) says the points are averages.
+    page = big.get(f"/history?lang={lang}").text
+    assert html.escape(tr("history.trend_averaged_days", lang, days=13), quote=False) in page
+
+
+def test_a_short_series_is_not_called_averaged(hundred_twenty: TestClient) -> None:
+    page = hundred_twenty.get("/history?lang=en").text
+    assert "averages" not in page  # "averages over N days" and "daily averages" alike

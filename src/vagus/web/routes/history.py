@@ -40,6 +40,30 @@ def _points(series: list[dict[str, Any]]) -> list[tuple[datetime, float | None]]
     return [(datetime.fromisoformat(p["at"]).astimezone(), p["value"]) for p in series]
 
 
+def _day_of(when: date | datetime) -> date:
+    return when.date() if isinstance(when, datetime) else when
+
+
+def averaged_days(points: Sequence[Point], most: int = MAX_TREND_POINTS) -> int | None:
+    """How many days each point of :func:`bounded_points` averages; None when it keeps the
+    points as they are (at most ``most``)."""
+    if len(points) <= most:
+        return None
+    first = min(_day_of(when) for when, _ in points)
+    last = max(_day_of(when) for when, _ in points)
+    return max(1, math.ceil(((last - first).days + 1) / most))
+
+
+def _averaged_note(groups: Sequence[Sequence[Point]], lang: Lang) -> str:
+    """ " Long series are shown as averages of N days." when a chart's points are averages (so
+    its description, which says "each check-in", stays true); else nothing."""
+    days = max((averaged_days(points) or 0 for points in groups), default=0)
+    if not days:
+        return ""
+    key = "history.trend_averaged_day" if days == 1 else "history.trend_averaged_days"
+    return " " + tr(key, lang, days=days)
+
+
 def bounded_points(points: Sequence[Point], most: int = MAX_TREND_POINTS) -> list[Point]:
     """``points`` (oldest first) as they are when there are at most ``most``; else the mean of
     each run of ``k`` calendar days, dated by the run's first day, with ``k`` the fewest days
@@ -55,18 +79,13 @@ def bounded_points(points: Sequence[Point], most: int = MAX_TREND_POINTS) -> lis
     >>> bounded_points(pts[:3], 5) == pts[:3]
     True
     """
-    if len(points) <= most:
+    run_days = averaged_days(points, most)
+    if run_days is None:
         return list(points)
-
-    def day_of(when: date | datetime) -> date:
-        return when.date() if isinstance(when, datetime) else when
-
-    first = min(day_of(when) for when, _ in points)
-    last = max(day_of(when) for when, _ in points)
-    run_days = max(1, math.ceil(((last - first).days + 1) / most))
+    first = min(_day_of(when) for when, _ in points)
     runs: dict[int, list[float]] = {}
     for when, value in points:
-        values = runs.setdefault((day_of(when) - first).days // run_days, [])
+        values = runs.setdefault((_day_of(when) - first).days // run_days, [])
         if value is not None and math.isfinite(value):
             values.append(value)
     return [
@@ -84,35 +103,37 @@ def history_charts(trends: dict[str, Any], lang: Lang) -> list[dict[str, str]]:
         ("resting_hr", "trend_hr", tr("units.bpm", lang)),
     ):
         if trends[key]:
-            points = bounded_points(_points(trends[key]))
-            series = [TrendSeries(tr(f"history.{name}", lang), points, key)]
+            raw = _points(trends[key])
+            series = [TrendSeries(tr(f"history.{name}", lang), bounded_points(raw), key)]
             svg = trend_svg(
                 series,
                 tr(f"history.{name}", lang),
-                tr(f"history.{name}_desc", lang),
+                tr(f"history.{name}_desc", lang) + _averaged_note([raw], lang),
                 chart_id=f"trend-{key}",
                 unit=unit,
             )
             charts.append({"svg": svg, "caption": tr(f"history.{name}", lang)})
     if any(trends["symptoms"].values()):
+        raws = {field: _points(trends["symptoms"][field]) for field in CHECKIN_FIELDS}
         series = [
             TrendSeries(
                 tr(f"checkin.{field}", lang).split(" (")[0],
-                bounded_points(_points(trends["symptoms"][field])),
+                bounded_points(raws[field]),
                 f"symptom-{field}",
             )
             for field in CHECKIN_FIELDS
         ]
+        note = _averaged_note(list(raws.values()), lang)
         svg = trend_svg(
             series,
             tr("history.trend_symptoms", lang),
-            tr("history.trend_symptoms_desc", lang),
+            tr("history.trend_symptoms_desc", lang) + note,
             chart_id="trend-symptoms",
             unit="0-10",
             y_min=RATING_MIN,
             y_max=RATING_MAX,
         )
-        charts.append({"svg": svg, "caption": tr("history.trend_symptoms_desc", lang)})
+        charts.append({"svg": svg, "caption": tr("history.trend_symptoms_desc", lang) + note})
     return charts
 
 
