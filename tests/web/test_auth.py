@@ -25,6 +25,7 @@ from vagus.web._auth import (
     LOGIN_FILE_NAME,
     LOGIN_MAX_AGE_S,
     MAX_FAILURES,
+    MAX_LOGIN_BODY_BYTES,
     FailureLimiter,
     LoginGuard,
     cookie_value,
@@ -550,3 +551,42 @@ def test_a_websocket_from_another_machine_without_login_is_closed(
     ):
         pass
     assert closed.value.code == 1008  # policy violation (RFC 6455, 7.4.1)
+
+
+# --- found in review: bodies before a login, a lock-out from another site, a bad cookie ------
+
+
+def test_a_large_body_before_the_login_is_refused_unread(remote: TestClient, password: str) -> None:
+    # 64 MB of "form" to /login from the network: refused by its length (413), before the
+    # multipart parser writes it to a temporary file; chunked (no length) is a 411.
+    junk = {"secret": "x", "junk": "y" * (MAX_LOGIN_BODY_BYTES + 1)}
+    answer = remote.post("/login", data=junk)
+    assert answer.status_code == 413, answer.text
+    assert answer.json()["field"] == "body"
+    answer = remote.post("/api/login", json={"secret": "y" * (MAX_LOGIN_BODY_BYTES + 1)})
+    assert answer.status_code == 413
+    chunked = remote.post("/login", content=iter([b"secret=x"]))
+    assert chunked.status_code == 411
+    assert remote.post("/login", data={"secret": PASSWORD}).status_code == 303  # a real one
+
+
+def test_another_sites_image_cannot_lock_the_person_out(
+    remote: TestClient, server: FastAPI, vagus_app: App, password: str
+) -> None:
+    # <img src="http://laptop:8000/login?token=x"> on any site, loaded six times: no failure is
+    # counted (the browser says Sec-Fetch-Site: cross-site), so the real password still works.
+    for _ in range(6):
+        answer = remote.get(
+            "/login", params={"token": "x"}, headers={"Sec-Fetch-Site": "cross-site"}
+        )
+        assert answer.status_code == 200  # just the login page
+    assert server.state.login.limiter.count(ATTACKER[0]) == 0
+    log_in(remote)
+
+
+def test_a_cookie_with_a_non_ascii_digit_is_refused_not_a_500(
+    remote: TestClient, password: str
+) -> None:
+    # The header's bytes as latin-1 (Starlette's decoding): "²" is a digit to str.isdigit().
+    raw = f"{LOGIN_COOKIE}=".encode() + b"\xb2.abc"
+    _refused_api(remote.get("/api/export", headers=[(b"cookie", raw)]))

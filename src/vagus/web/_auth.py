@@ -63,6 +63,7 @@ from pydantic import BaseModel, Field
 from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from vagus.web._csrf import FOREIGN_FETCH_SITES
 from vagus.web._deps import choose_lang, csrf_protect, form_text, render
 from vagus.web._i18n import parse_lang, tr
 
@@ -247,7 +248,8 @@ def cookie_valid(key: bytes, credential: Credential | None, value: str | None, n
     if credential is None or not value or len(value) > 200:
         return False
     issued_text, dot, sent = value.partition(".")
-    if not dot or not issued_text.isdigit():
+    # isascii too: str.isdigit() is True for "²", which int() refuses.
+    if not dot or not (issued_text.isascii() and issued_text.isdigit()):
         return False
     issued = int(issued_text)
     if not -CLOCK_SKEW_S <= now - issued <= LOGIN_MAX_AGE_S:
@@ -504,6 +506,28 @@ def _refusal(scope: Scope) -> Response:
     return RedirectResponse(target, status_code=303)
 
 
+#: The largest request body read before a login (a secret of at most MAX_SECRET_LENGTH
+#: characters, a CSRF token, the next path and the form's framing).
+MAX_LOGIN_BODY_BYTES: Final = 16 * 1024
+
+
+def _body_refusal(request: HTTPConnection) -> Response | None:
+    """A 413 for a body over :data:`MAX_LOGIN_BODY_BYTES`, a 411 for one without a length
+    (chunked), else None."""
+    if request.scope.get("type") != "http":
+        return None
+    length = request.headers.get("content-length")
+    if length is None:
+        if request.headers.get("transfer-encoding") is None:
+            return None  # no body
+        status, message = 411, "send the login with a Content-Length header"
+    elif length.isascii() and length.isdigit() and int(length) <= MAX_LOGIN_BODY_BYTES:
+        return None
+    else:
+        status, message = 413, f"a login is at most {MAX_LOGIN_BODY_BYTES} bytes"
+    return JSONResponse({"error": f"body: {message}", "field": "body"}, status_code=status)
+
+
 class LoginRequired:
     """Pure ASGI middleware: where :meth:`LoginGuard.required` says so, nothing but
     :func:`is_open_path` answers without a valid login cookie; pages are sent to the login
@@ -527,7 +551,17 @@ class LoginRequired:
         # Read by the pages (the logout button) and the login routes.
         request.state.login_required = required
         request.state.logged_in = logged_in
-        if not required or logged_in or is_open_path(scope.get("path", "/")):
+        if not required or logged_in:
+            await self.app(scope, receive, send)
+            return
+        if is_open_path(scope.get("path", "/")):
+            # Before a login, a body is a password and a CSRF token: anything larger is refused
+            # before it is read, so nobody on the network can fill the disk through the login
+            # form's multipart parser (or memory through its JSON twin).
+            too_big = _body_refusal(request)
+            if too_big is not None:
+                await too_big(scope, receive, send)
+                return
             await self.app(scope, receive, send)
             return
         if scope["type"] == "websocket":
@@ -631,8 +665,11 @@ async def login_page(
     next_path = safe_next(next_path)
     if not request.state.login_required or request.state.logged_in:
         return RedirectResponse(next_path, status_code=303)
-    if token is not None:
+    fetch_site = (request.headers.get("sec-fetch-site") or "").strip().lower()
+    if token is not None and fetch_site not in FOREIGN_FETCH_SITES:
         # The link from the terminal: after it, go on without the token in the address bar.
+        # Not from another site's page: its <img src="/login?token=x"> would count failures
+        # against the person's own address and lock them out (then 429).
         return await _page_attempt(request, token, next_path)
     return _login_page(request, next_path)
 
