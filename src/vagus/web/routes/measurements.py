@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from typing import Any, Final
 
 from fastapi import APIRouter, Depends, Request
+from fastapi.encoders import jsonable_encoder
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.datastructures import UploadFile as FormFile
 from starlette.exceptions import HTTPException
@@ -276,7 +277,7 @@ UPLOAD_BODY: Final[dict[str, Any]] = {
 
 
 @router.post("/api/upload", openapi_extra=UPLOAD_BODY, response_model=None)
-async def post_upload(request: Request, app: AppDep, lang: LangDep) -> dict[str, Any] | Response:
+async def post_upload(request: Request, app: AppDep, lang: LangDep) -> Response:
     """Analyse a recording of any supported format (not stored), sent as the multipart field
     ``file``; 400 with the reader's message, 413 when it is too large (refused by its
     Content-Length before it is read), 503 when the server is busy with other uploads or the
@@ -289,4 +290,12 @@ async def post_upload(request: Request, app: AppDep, lang: LangDep) -> dict[str,
         report = await analyze_in_worker(app, upload)
     except (UploadBusyError, UploadTimeoutError) as error:
         return JSONResponse(error_body(error, lang), status_code=503, headers=upload_headers(error))
-    return {"filename": upload.filename} | report_json(report, lang)
+    name = upload.filename
+
+    def answer() -> Response:
+        # Shaped and encoded in the worker thread: a day of beats is a million values of
+        # nn_ms, about a second of JSON encoding that on the event loop stalled every other
+        # request (benchmarks/security_load.py --extra: GET / waited 839 ms).
+        return JSONResponse(jsonable_encoder({"filename": name} | report_json(report, lang)))
+
+    return await asyncio.to_thread(answer)
