@@ -332,3 +332,35 @@ def test_lock_files_are_private(tmp_path: Path) -> None:
         journal.add_checkin(T0, pain=1)
     for name in ("journal.sqlite3-writer.lock", "journal.sqlite3-writer.gate"):
         assert stat.S_IMODE(os.stat(tmp_path / name).st_mode) == 0o600
+
+
+def test_a_failed_imports_undo_keeps_what_the_person_added_meanwhile(
+    journal: Journal, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Found in review: between two beat batches the person rates an imported session (other
+    # writers get in between batches by design); the next batch fails. Undoing the import must
+    # not take their rating with it (deleting the session would cascade to it).
+    with Journal.open("sqlite://", clock=clock) as source:
+        session_id = source.start_session("breathing")
+        recording_id = source.start_recording("replay", session_id=session_id)
+        source.append_beats(recording_id, [800.0] * (2 * BATCH_ROWS + 1))
+        source.finish_recording(recording_id)
+        source.finish_session(session_id, "completed")
+        data = source.export()
+    batches = _journal.beat_batches
+    added: list[int] = []
+
+    def meanwhile(*args: Any, **kwargs: Any) -> Any:
+        for index, batch in enumerate(batches(*args, **kwargs)):
+            if index == 1:
+                added.append(journal.add_feedback(session_id, "felt calmer"))
+                raise OSError("disk full (simulated)")
+            yield batch
+
+    monkeypatch.setattr(_journal, "beat_batches", meanwhile)
+    with pytest.raises(OSError, match="simulated"):
+        journal.import_(data)
+    assert added
+    assert journal.counts()["session_feedback"] == 1  # the person's words are kept
+    assert journal.counts()["guided_session"] == 1  # with the session they belong to
+    assert journal.counts()["rr_beat"] == 0  # the import's beats are gone

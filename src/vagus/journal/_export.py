@@ -798,9 +798,29 @@ def undo_records(session: Session, parsed: ParsedExport, imported: ImportedRecor
                     current.value, current.updated_at = before
         elif rows:
             model: Any = section.model
-            ids = [row["id"] for row in rows]
+            # Children were taken out first, by the ids the import wrote; a row still pointing
+            # at an imported parent was written by someone else between the batches (a rating
+            # of an imported session): that parent stays, or deleting it would cascade to it.
+            ids = sorted({row["id"] for row in rows} - _still_referenced(session, model, rows))
             for start in range(0, len(ids), BATCH_ROWS):
                 session.execute(delete(model).where(model.id.in_(ids[start : start + BATCH_ROWS])))
+
+
+def _still_referenced(session: Session, model: Any, rows: list[dict[str, Any]]) -> set[int]:
+    """The ids of ``rows`` that rows of other tables still point at (by foreign key)."""
+    table = model.__table__
+    ids = [row["id"] for row in rows]
+    kept: set[int] = set()
+    for other in table.metadata.sorted_tables:
+        for key in other.foreign_keys:
+            if key.column.table is not table:
+                continue
+            column = key.parent
+            for start in range(0, len(ids), BATCH_ROWS):
+                chunk = ids[start : start + BATCH_ROWS]
+                found = session.execute(select(column).where(column.in_(chunk)).distinct())
+                kept.update(int(value) for (value,) in found if value is not None)
+    return kept
 
 
 # -- files ----------------------------------------------------------------------------------
