@@ -22,6 +22,7 @@ from vagus.cli import EXIT_BUSY, app
 from vagus.journal import Journal
 from vagus.journal._engine import busy_error
 from vagus.journal._lock import gate_path
+from vagus.program import t
 from waiting import stop_child, wait_until
 
 CHECKIN_ARGS = (
@@ -162,3 +163,19 @@ def test_busy_anywhere_in_a_command_is_one_line_and_75(
         assert result.exception is None or isinstance(result.exception, SystemExit)
         assert "busy" in result.stderr
         assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("lang", ["en", "nb"])
+def test_forget_says_so_when_old_copies_may_remain(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, lang: str
+) -> None:
+    # The journal reports that another reader kept the checkpoint from finishing (tested with a
+    # real reader in tests/journal/test_journal_busy.py); the CLI must not say "Everything is
+    # deleted." then, but say what remains and what to do.
+    monkeypatch.setattr(Journal, "forget", lambda _self: False)
+    env = {"VAGUS_HOME": str(tmp_path / "home"), "VAGUS_LANG": lang}
+    result = CliRunner().invoke(app, ["forget", "--confirm", "DELETE"], env=env)
+    assert result.exit_code == 0, result.output
+    flat = " ".join(result.output.split())  # rich wraps long lines
+    assert " ".join(t("cli.forget_done_pending", lang).split()) in flat
+    assert t("cli.forget_done", lang) not in flat
