@@ -8,11 +8,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from web_helpers import csrf_handshake
 
 from vagus.app import App, build_app
 from vagus.program import questions
 from vagus.web import create_app
-from vagus.web._csrf import CSRF_COOKIE, CSRF_HEADER
+from vagus.web._csrf import CSRF_HEADER
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # starlette's notice about httpx's future
@@ -56,22 +57,6 @@ def bare(vagus_app: App) -> Iterator[TestClient]:
     """A client without the CSRF header (a cross-site attacker's view)."""
     with TestClient(create_app(vagus_app)) as test_client:
         yield test_client
-
-
-def csrf_handshake(test_client: TestClient) -> str:
-    """``GET /api/csrf``: the token for unsafe requests; the client keeps the cookie it sets."""
-    answer = test_client.get("/api/csrf")
-    assert answer.status_code == 200, answer.text
-    assert test_client.cookies.get(CSRF_COOKIE)
-    token = answer.json()["token"]
-    assert isinstance(token, str)
-    assert token
-    return token
-
-
-def counts(app: App) -> dict[str, int]:
-    """Rows per journal table: a refused request must leave these unchanged."""
-    return app.journal.counts()
 
 
 def answer_all_no(app: App) -> None:

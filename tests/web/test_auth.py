@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
+from web_helpers import counts, csrf_handshake
 
 from vagus.app import App, build_app
 from vagus.web import create_app
@@ -49,18 +50,6 @@ CHECKIN = {"sleep": 6, "headache": 2, "digestion": 3, "anxiety": 4, "pain": 5, "
 WALL_T0 = 1_900_000_000.0
 #: The host name Starlette's TestClient sends by default (allowed in tests/web/conftest.py).
 TEST_HOST = "testserver"
-
-
-def counts(app: App) -> dict[str, int]:
-    """Rows per journal table: a refused request must leave these unchanged."""
-    return app.journal.counts()
-
-
-def csrf_handshake(test_client: TestClient) -> str:
-    """What a script does first: ``GET /api/csrf`` (the client keeps the cookie)."""
-    token = test_client.get("/api/csrf").json()["token"]
-    assert isinstance(token, str)
-    return token
 
 
 class Clocks:

@@ -10,6 +10,7 @@ import warnings
 from pathlib import Path
 
 import pytest
+from web_helpers import counts, csrf_handshake
 
 from vagus.app import App, build_app
 from vagus.web import create_app
@@ -31,18 +32,6 @@ CHECKIN_FORM = {name: str(value) for name, value in CHECKIN.items()}
 EVIL_HOST = "evil.example"
 #: A page on another local port: the same *site* as the server, another origin.
 OTHER_PORT_ORIGIN = "http://127.0.0.1:9999"
-
-
-def counts(app: App) -> dict[str, int]:
-    """Rows per journal table: a refused request must leave these unchanged."""
-    return app.journal.counts()
-
-
-def csrf_handshake(test_client: TestClient) -> str:
-    """What a script does first: ``GET /api/csrf`` (the client keeps the cookie)."""
-    token = test_client.get("/api/csrf").json()["token"]
-    assert isinstance(token, str)
-    return token
 
 
 @pytest.fixture
