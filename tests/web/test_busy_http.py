@@ -26,10 +26,16 @@ def long_export() -> dict[str, Any]:
     return export_with_beats()
 
 
-def _post_meanwhile(client: TestClient, answers: list[Any]) -> None:
+def _post_meanwhile(
+    client: TestClient, answers: list[Any], path: str = "/api/checkins", **request: Any
+) -> None:
+    """POST ``path`` from another thread (the JSON check-in unless told otherwise); its answer,
+    or what it raised, goes to ``answers``."""
+    request = request or {"json": CHECKIN | {"note": "meanwhile"}}
+
     def run() -> None:
         try:
-            answers.append(client.post("/api/checkins", json=CHECKIN | {"note": "meanwhile"}))
+            answers.append(client.post(path, **request))
         except BaseException as error:  # handed to the test
             answers.append(error)
 
@@ -91,14 +97,8 @@ def test_the_checkin_form_held_out_is_a_503_in_the_pages_language(
     lock._timeout_s = 0.05
     form = {name: str(value) for name, value in CHECKIN.items()} | {"note": "meanwhile"}
 
-    def run() -> None:
-        try:
-            answers.append(client.post("/checkin?lang=nb", data=form))
-        except BaseException as error:  # handed to the test
-            answers.append(error)
-
     def check_in() -> None:
-        threading.Thread(target=run, daemon=True).start()
+        _post_meanwhile(client, answers, "/checkin?lang=nb", data=form)
         wait_until(lambda: answers, what="the form's answer")
 
     with DuringBatch(journal, check_in, journal.counts):
