@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
+from vagus.journal._validate import unstorable
 from vagus.program import Lang
 
 #: A 0-10 rating, whole numbers only (``true`` or ``"5"`` are refused, not coerced).
@@ -27,12 +28,12 @@ def plain_text(value: str) -> str:
     ...
     ValueError: must not contain a NUL character
     """
-    if "\x00" in value:
+    # The journal's own rule (vagus.journal._validate.unstorable), so the two cannot differ.
+    problem = unstorable(value)
+    if problem == "NUL":
         raise ValueError("must not contain a NUL character")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise ValueError("must be Unicode text (it has an unpaired surrogate)") from None
+    if problem == "surrogate":
+        raise ValueError("must be Unicode text (it has an unpaired surrogate)")
     return value
 
 

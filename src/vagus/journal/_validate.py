@@ -107,25 +107,27 @@ def text(field: str, value: Any, *, max_chars: int = MAX_TEXT_CHARS, empty: bool
     if not isinstance(value, str) or len(value) > max_chars or (not empty and not value.strip()):
         what = "a text" if empty else "a non-empty text"
         raise bad(field, f"{what} of at most {max_chars} characters", value)
-    if not _storable(value):
+    if unstorable(value) is not None:
         raise bad(field, "a text without NUL characters or unpaired surrogates", value)
     return value
 
 
-def _storable(value: str) -> bool:
-    r"""True when every database and every answer can hold ``value``: PostgreSQL refuses NUL in
-    text and in JSON (its docs, 8.3 and 8.14), and a lone surrogate is not UTF-8 (RFC 3629).
+def unstorable(value: str) -> str | None:
+    r"""Why the journal cannot store ``value`` or an answer echo it: ``"NUL"`` (PostgreSQL
+    refuses NUL in text and in JSON, its docs 8.3 and 8.14), ``"surrogate"`` (a lone UTF-16
+    surrogate is not UTF-8, RFC 3629), else None. The request models' ``Text`` asks the same
+    (:func:`vagus.app.models.plain_text`).
 
-    >>> _storable("ok"), _storable("a\x00b"), _storable("\ud800")
-    (True, False, False)
+    >>> unstorable("ok"), unstorable("a\x00b"), unstorable("\ud800")
+    (None, 'NUL', 'surrogate')
     """
     if "\x00" in value:
-        return False
+        return "NUL"
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
-        return False
-    return True
+        return "surrogate"
+    return None
 
 
 def optional_text(field: str, value: Any) -> str | None:
@@ -249,7 +251,7 @@ def document(field: str, value: Any) -> Any:
         ) from None
     if len(encoded) > MAX_JSON_CHARS:
         raise bad(field, f"a JSON document of at most {MAX_JSON_CHARS} characters", value)
-    if _JSON_NUL.search(encoded) or not _storable(encoded):
+    if _JSON_NUL.search(encoded) or unstorable(encoded) is not None:
         raise bad(field, "a JSON document without NUL characters or unpaired surrogates", value)
     for item in _dict_keys(value):
         if not isinstance(item, str):
