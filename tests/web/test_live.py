@@ -15,6 +15,7 @@ import json
 from typing import Any
 
 from fastapi.testclient import TestClient
+from web_helpers import step_done
 
 from vagus.app import App
 from vagus.web import _live
@@ -124,14 +125,7 @@ def test_a_closed_tab_interrupts_its_running_session(client: TestClient, screene
     del steps
     client.post(
         f"/api/sessions/{session_id}/steps",
-        json={
-            "step_id": first["id"],
-            "kind": first["kind"],
-            "started_at": "2026-01-01T08:00:00+00:00",
-            "ended_at": "2026-01-01T08:00:05+00:00",
-            "active_s": 5.0,
-            "outcome": "completed",
-        },
+        json=step_done(first),
     )
     streams = _live.LiveStreams()
     stream_id, stream = streams.record(screened, session_id, 50.0)

@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from starlette.requests import ClientDisconnect
+from web_helpers import step_done
 
 from vagus.app import App
 from vagus.web import _live
@@ -68,14 +69,7 @@ def running_session(client: TestClient) -> int:
     assert started.status_code == 201, started.text
     session = started.json()
     first = session["steps"][0]
-    step = {
-        "step_id": first["id"],
-        "kind": first["kind"],
-        "started_at": "2026-01-01T08:00:00+00:00",
-        "ended_at": "2026-01-01T08:00:05+00:00",
-        "active_s": 5.0,
-        "outcome": "completed",
-    }
+    step = step_done(first)
     assert client.post(f"/api/sessions/{session['id']}/steps", json=step).status_code == 201
     return int(session["id"])
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from web_helpers import step_done
 
 from vagus.web._live import MAX_STREAMS
 
@@ -97,14 +98,7 @@ def _running_session(server: str, token: tuple[str, str]) -> int:
     _post_json(server + "/api/screening", {"answers": answers}, token)
     session = _post_json(server + "/api/sessions", {"exercise_id": "breathing"}, token)
     first = session["steps"][0]
-    step = {
-        "step_id": first["id"],
-        "kind": first["kind"],
-        "started_at": "2026-01-01T08:00:00+00:00",
-        "ended_at": "2026-01-01T08:00:05+00:00",
-        "active_s": 5.0,
-        "outcome": "completed",
-    }
+    step = step_done(first)
     _post_json(f"{server}/api/sessions/{session['id']}/steps", step, token)
     return int(session["id"])
 
