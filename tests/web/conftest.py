@@ -8,12 +8,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from web_helpers import csrf_handshake
 
 from vagus.app import App, build_app
 from vagus.program import questions
 from vagus.web import create_app
 from vagus.web._csrf import CSRF_HEADER
+from web.web_helpers import csrf_handshake
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # starlette's notice about httpx's future

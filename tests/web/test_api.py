@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from web_helpers import counts
 
 from vagus.app import App, example_rr_path
 from vagus.hrv import INDICES
 from vagus.program import EXERCISE_IDS, questions
+from web.web_helpers import counts
 
 CHECKIN = {"sleep": 6, "headache": 2, "digestion": 3, "anxiety": 4, "pain": 5, "fatigue": 6}
 

@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
-from web_helpers import counts, csrf_handshake
 
 from vagus.app import App, build_app
 from vagus.web import create_app
@@ -35,6 +34,7 @@ from vagus.web._auth import (
     save_credential,
 )
 from vagus.web._csrf import CSRF_HEADER
+from web.web_helpers import counts, csrf_handshake
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")

@@ -15,11 +15,11 @@ import json
 from typing import Any
 
 from fastapi.testclient import TestClient
-from web_helpers import step_done
 
 from vagus.app import App
 from vagus.web import _live
 from vagus.web._live import EVENT_FIELDS, LIVE_TAG
+from web.web_helpers import step_done
 
 #: Beats read from the stream.
 N_EVENTS = 12

@@ -20,7 +20,6 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from starlette.requests import ClientDisconnect
-from web_helpers import step_done
 
 from vagus.app import App
 from vagus.web import _live
@@ -35,6 +34,7 @@ from vagus.web._live import (
     LiveStreams,
 )
 from waiting import wait_until
+from web.web_helpers import step_done
 
 STREAM = "/api/live/stream"
 #: What a browser sends with an ``<img src=...>`` of another site.

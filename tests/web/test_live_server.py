@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from web_helpers import step_done
 
 from vagus.web._live import MAX_STREAMS
+from web.web_helpers import step_done
 
 VAGUS = Path(sys.executable).parent / "vagus"
 #: Longest wait for the server to answer, and for the recording to be finished, s.

@@ -10,7 +10,6 @@ import warnings
 from pathlib import Path
 
 import pytest
-from web_helpers import counts, csrf_handshake
 
 from vagus.app import App, build_app
 from vagus.web import create_app
@@ -21,6 +20,7 @@ from vagus.web._csrf import (
     load_secret,
     new_session_id,
 )
+from web.web_helpers import counts, csrf_handshake
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
