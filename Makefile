@@ -12,6 +12,9 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	# Test data only, never imported: HeartPy's finger PPG with motion and e2epyppg's 20 Hz wrist PPG
+	# (their dependencies, matplotlib, torch and tensorflow, are not needed to read a CSV).
+	$(BIN)/python -m pip install --quiet --no-deps heartpy==1.2.7 e2epyppg==0.0.9
 	@touch $(STAMP)
 
 # The web app on http://127.0.0.1:8000 with the default journal (SQLite in the vagus home) and

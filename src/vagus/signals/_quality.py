@@ -33,6 +33,11 @@ REASON_CODES: Final[dict[str, str]] = {
     "clipping": "clipping",
     "noise": "noise",
     "beats unlike the recording's typical beat (noise, or ectopic beats)": "unlike_beats",
+    "intervals with a missed beat (about twice the usual length)": "missed_beat",
+    "low skewness (motion; skewness SQI, Elgendi 2016)": "low_skewness",
+    "pulses unlike the recording's typical pulse (template SQI, Orphanidou et al. 2015)": (
+        "unlike_pulses"
+    ),
 }
 
 
