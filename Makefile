@@ -7,14 +7,15 @@ STAMP := $(VENV)/.installed-stamp
 
 .PHONY: run test lint typecheck unit bench clean
 
-$(STAMP): pyproject.toml
+# The last install is test data only, read in place and never imported: HeartPy's finger PPG with
+# motion, e2epyppg's 20 Hz wrist PPG and systole's clean 25-minute 1000 Hz ECG. Without their
+# dependencies (matplotlib, torch, tensorflow, ...), which reading a CSV or .npy does not need.
+$(STAMP): pyproject.toml Makefile
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "vagus needs Python 3.11 or newer")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	# Test data only, never imported: HeartPy's finger PPG with motion and e2epyppg's 20 Hz wrist PPG
-	# (their dependencies, matplotlib, torch and tensorflow, are not needed to read a CSV).
-	$(BIN)/python -m pip install --quiet --no-deps heartpy==1.2.7 e2epyppg==0.0.9
+	$(BIN)/python -m pip install --quiet --no-deps heartpy==1.2.7 e2epyppg==0.0.9 systole==0.3.1
 	@touch $(STAMP)
 
 # The web app on http://127.0.0.1:8000 with the default journal (SQLite in the vagus home) and

@@ -6,11 +6,15 @@ with simulated missed, extra and ectopic beats; this reproduces that, with a fix
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
 import numpy as np
 
 from vagus.hrv._types import FloatArray
+
+#: The kinds :func:`inject` makes, and the least distance between two artifacts, in beats.
+KINDS: Final[tuple[str, ...]] = ("missed", "extra", "ectopic")
+MIN_GAP_BEATS: Final = 10
 
 
 class Injected(NamedTuple):
@@ -21,7 +25,12 @@ class Injected(NamedTuple):
     kind: str
 
 
-def inject(clean: FloatArray, seed: int, per_kind: int = 20) -> tuple[FloatArray, list[Injected]]:
+def inject(
+    clean: FloatArray,
+    seed: int,
+    per_kind: int = 20,
+    kinds: tuple[str, ...] = KINDS,
+) -> tuple[FloatArray, list[Injected]]:
     """Missed, extra and ectopic beats at random, well-separated places (fixed seed).
 
     - missed: two intervals merged into one (a beat the detector did not see);
@@ -29,15 +38,20 @@ def inject(clean: FloatArray, seed: int, per_kind: int = 20) -> tuple[FloatArray
     - ectopic: a premature beat, the interval shortened by 20-30 % and the next lengthened by
       the same amount (compensatory pause).
 
-    One artifact per slot of about 75 beats, at least 10 beats from the next, so that each
-    has clean neighbours as in the paper's simulations.
+    ``per_kind`` artifacts of each of ``kinds``. One artifact per slot of equal length (about
+    75 beats with the defaults on the NSR hour), at least 10 beats from the next, and none in the
+    first and last 100 beats (a tenth of the series when that is shorter), so that each has clean
+    neighbours as in the paper's simulations.
     """
     rng = np.random.default_rng(seed)
-    n_slots = 3 * per_kind
-    slot = (clean.size - 200) // n_slots
-    starts = 100 + slot * np.arange(n_slots) + rng.integers(0, slot - 10, n_slots)
-    kinds = rng.permutation(np.repeat(np.array(["missed", "extra", "ectopic"]), per_kind))
-    plan = dict(zip(starts.tolist(), kinds.tolist(), strict=True))
+    n_slots = len(kinds) * per_kind
+    margin = min(100, clean.size // 10)
+    slot = (clean.size - 2 * margin) // n_slots
+    if slot <= MIN_GAP_BEATS:
+        raise ValueError(f"{n_slots} artifacts do not fit into {clean.size} beats")
+    starts = margin + slot * np.arange(n_slots) + rng.integers(0, slot - MIN_GAP_BEATS, n_slots)
+    chosen = rng.permutation(np.repeat(np.array(kinds), per_kind))
+    plan = dict(zip(starts.tolist(), chosen.tolist(), strict=True))
     out: list[float] = []
     where: list[Injected] = []
     i = 0
@@ -61,3 +75,11 @@ def inject(clean: FloatArray, seed: int, per_kind: int = 20) -> tuple[FloatArray
             out.append(clean[i])
             i += 1
     return np.asarray(out), where
+
+
+def inject_share(
+    clean: FloatArray, seed: int, kind: str, percent: float
+) -> tuple[FloatArray, list[Injected]]:
+    """``percent`` % of the beats of ``clean`` turned into artifacts of one ``kind``."""
+    count = max(1, round(percent / 100.0 * clean.size))
+    return inject(clean, seed, per_kind=count, kinds=(kind,))

@@ -15,8 +15,11 @@ from vagus.hrv import (
     analyze,
     frequency_domain,
     nonlinear_domain,
+    notice_text,
     time_domain,
 )
+from vagus.hrv._analyze import successive_indices
+from vagus.hrv._constants import MAX_RR_MS, MIN_RR_MS
 from vagus.hrv._registry import MIN_VLF_DURATION_S
 from vagus.hrv._types import FloatArray
 
@@ -25,7 +28,8 @@ def test_every_registered_index_is_reported(nn_long: FloatArray) -> None:
     report = analyze(nn_long)
     assert tuple(report.indices) == NAMES
     assert all(value is not None and math.isfinite(value) for value in report.indices.values())
-    assert report.n_beats == len(nn_long)
+    assert report.n_intervals == len(nn_long)
+    assert report.n_beats == len(nn_long) + 1
     assert report.duration_s == pytest.approx(float(np.sum(nn_long)) / 1000, rel=1e-12)
 
 
@@ -46,10 +50,26 @@ def test_registry_matches_domain_functions(nn_long: FloatArray) -> None:
 
 def test_json_shape_is_exact(nn_short: FloatArray) -> None:
     data = json.loads(json.dumps(analyze(nn_short).to_dict(), allow_nan=False))
-    assert set(data) == {"n_beats", "duration_s", "artifacts", "warnings", "indices"}
+    assert set(data) == {
+        "n_beats",
+        "n_intervals",
+        "duration_s",
+        "artifacts",
+        "warnings",
+        "indices",
+    }
     assert isinstance(data["n_beats"], int)
+    assert data["n_beats"] == data["n_intervals"] + 1 == nn_short.size + 1
     assert isinstance(data["duration_s"], float)
-    assert {"corrected", "percent", "by_type"} <= set(data["artifacts"])
+    assert {
+        "corrected",
+        "percent",
+        "by_type",
+        "changed",
+        "out_of_range",
+        "rmssd_before",
+        "rmssd_after",
+    } <= set(data["artifacts"])
     assert isinstance(data["warnings"], list)
     assert set(data["indices"]) == set(NAMES)
 
@@ -136,3 +156,67 @@ def test_constant_series_is_defined_where_it_can_be() -> None:
     for name in ("ln_rmssd", "lf_hf"):
         assert report.indices[name] is None
         assert any(w.startswith(name) or f" {name}" in w for w in report.warnings), name
+
+
+@pytest.mark.parametrize("correct", [True, False])
+def test_values_no_heart_makes_are_artifacts_never_indices(
+    nn_short: FloatArray, correct: bool
+) -> None:
+    # Issue 12: three 65535 values (the strap's "no interval" code) gave RMSSD 3,249 ms with no
+    # warning. Now they are left out, counted and named, with or without correction.
+    clean = analyze(nn_short, correct=correct)
+    rr = nn_short.copy()
+    rr[[40, 120, 200]] = 65535.0
+    rr[300] = 120.0
+    report = analyze(rr, correct=correct)
+    assert report.n_intervals == rr.size
+    assert report.nn_ms.max() <= MAX_RR_MS
+    assert report.nn_ms.min() >= MIN_RR_MS
+    assert report.artifacts.invalid_code == 3
+    assert report.artifacts.out_of_range >= 3
+    rmssd = report.indices["rmssd"]
+    assert rmssd is not None
+    assert rmssd == pytest.approx(clean.indices["rmssd"], rel=0.05)
+    assert rmssd == report.artifacts.rmssd_after
+    codes = [notice.code for notice in report.notices]
+    assert "hrv.out_of_range.invalid_code" in codes
+    assert ("hrv.out_of_range.short_merged" if correct else "hrv.out_of_range.short") in codes
+    strap = next(n for n in report.notices if n.code == "hrv.out_of_range.invalid_code")
+    assert "65535" in strap
+    assert "strap" in strap
+    assert "65535" in notice_text(strap, "nb")
+
+
+def test_out_of_range_long_values_named() -> None:
+    rr = 800.0 + 20.0 * np.sin(np.arange(200) / 2.0)
+    rr[[20, 90]] = [4000.0, 5200.0]
+    report = analyze(rr, correct=False)
+    long = next(n for n in report.notices if n.code == "hrv.out_of_range.long")
+    assert long.fields["count"] == 2
+    assert long.fields["value_ms"] == 5200.0
+    assert report.artifacts.out_of_range == report.artifacts.changed == 2
+    assert not any(n.code == "hrv.out_of_range.invalid_code" for n in report.notices)
+
+
+def test_successive_indices_skip_left_out_intervals() -> None:
+    # One interval left out between two beats: RMSSD, pNN50 and SD1 are computed without the
+    # difference across the gap (as if the series were split there), the rest from the series.
+    rng = np.random.default_rng(4)
+    rr = 800.0 + rng.normal(0, 25, 300)
+    gapped = rr.copy()
+    gapped[150] = 4000.0
+    report = analyze(gapped, correct=False)
+    kept = np.delete(rr, 150)
+    parts = (kept[:150], kept[150:])
+    diffs = np.concatenate([np.diff(part) for part in parts])
+    assert report.indices["rmssd"] == pytest.approx(math.sqrt(float(np.mean(diffs**2))))
+    assert report.indices["nn50"] == float(np.count_nonzero(np.abs(diffs) > 50))
+    assert report.indices["sd1"] == pytest.approx(float(np.std(diffs / math.sqrt(2), ddof=1)))
+    assert report.indices["mean_nn"] == pytest.approx(float(np.mean(kept)))
+    # Without a gap the successive indices are time_domain's and poincare's own.
+    whole = analyze(rr, correct=False)
+    assert whole.indices == analyze(rr, correct=False).indices
+    assert whole.artifacts.breaks == ()
+    assert successive_indices(rr, ())["rmssd"] == pytest.approx(whole.indices["rmssd"])
+    assert successive_indices(rr, ())["sd2"] == pytest.approx(whole.indices["sd2"])
+    assert successive_indices(rr, ())["pnn50"] == pytest.approx(whole.indices["pnn50"])

@@ -119,3 +119,23 @@ def test_nested_notices_and_the_ppg_warning() -> None:
 
     assert "pulsvariabilitet" in notice_text(ppg.PRV_WARNING, "nb")
     assert notice_text("plain English", "nb") == "plain English"
+
+
+def test_values_no_heart_makes_are_named_in_both_languages() -> None:
+    # Issue 12: each kind of impossible value has its own warning; the strap's invalid code is
+    # shown as the code it is (65535, no thousands separator), with the limits in ms.
+    rr = 800.0 + 20.0 * np.sin(np.arange(300) / 2.0)
+    rr[[30, 130]] = 65535.0
+    rr[200] = 5000.0
+    rr[250] = 120.0
+    report = analyze(rr, correct=False)
+    by_code = {notice.code: notice for notice in report.notices}
+    strap = by_code["hrv.out_of_range.invalid_code"]
+    assert notice_text(strap, "nb").startswith("2 verdi(er) lik 65535,")
+    assert "65535" in notice_text(strap, "en")
+    long = notice_text(by_code["hrv.out_of_range.long"], "nb")
+    assert "3 000 ms" in long.replace("\xa0", " ")
+    assert "5 000 ms" in long.replace("\xa0", " ")
+    short = notice_text(by_code["hrv.out_of_range.short"], "en")
+    assert "shorter than 200 ms" in short
+    assert "120 ms" in short

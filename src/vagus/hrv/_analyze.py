@@ -7,16 +7,31 @@ warning says which minimum it missed. Only input that is not RR data raises (RrD
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 
-from vagus.hrv._artifacts import ArtifactReport, correct_rr
-from vagus.hrv._constants import ARTIFACT_WARN_PERCENT
+from vagus.hrv._artifacts import (
+    ArtifactReport,
+    correct_rr,
+    invalid_code,
+    out_of_range,
+    successive_differences,
+)
+from vagus.hrv._constants import (
+    ARTIFACT_WARN_PERCENT,
+    MAX_RR_MS,
+    MIN_RR_MS,
+    RR_INVALID_CODE,
+)
 from vagus.hrv._frequency import METHODS, Method, frequency_domain
-from vagus.hrv._nonlinear import nonlinear_domain
+from vagus.hrv._nonlinear import (
+    NUMERICAL_ZERO_REL,
+    POINCARE_MIN_BEATS,
+    nonlinear_domain,
+)
 from vagus.hrv._notices import Notice, as_notice
 from vagus.hrv._registry import BY_NAME, INDICES, NAMES, Index
 from vagus.hrv._rr import Unit, validate_rr
@@ -31,7 +46,9 @@ class HrvReport:
     Attributes
     ----------
     n_beats : int
-        RR intervals received (before correction).
+        Beats in the recording as read: RR intervals received + 1 (0 for no interval).
+    n_intervals : int
+        RR intervals received (before correction and before leaving out impossible values).
     duration_s : float
         Length of the recording, the sum of the received RR intervals, in s.
     method : str
@@ -44,10 +61,13 @@ class HrvReport:
     indices : dict
         Every registered index by name (see ``vagus.hrv.INDICES``); ``None`` where undefined.
     nn_ms : numpy.ndarray
-        The NN series the indices were computed from (corrected when correction was on).
+        The NN series the indices were computed from (corrected when correction was on, and
+        without the intervals outside the physiological bounds). The successive-difference
+        indices leave out the differences at ``artifacts.breaks``.
     """
 
     n_beats: int
+    n_intervals: int
     duration_s: float
     method: str
     artifacts: ArtifactReport
@@ -65,6 +85,7 @@ class HrvReport:
         """The JSON shape of ``vagus hrv --json``."""
         return {
             "n_beats": self.n_beats,
+            "n_intervals": self.n_intervals,
             "duration_s": self.duration_s,
             "artifacts": self.artifacts.to_dict(),
             "warnings": list(self.warnings),
@@ -124,8 +145,12 @@ def analyze(
         Spectral method for the frequency domain; ``welch`` is the Kubios default (4 Hz cubic
         spline, smoothness-priors detrending, 256 s Hann windows with 50 % overlap).
     correct : bool
-        Detect and correct artifacts (Lipponen & Tarvainen 2019) before computing indices.
-        When False, artifacts are still detected and reported, but not corrected.
+        Detect and correct artifacts (Lipponen & Tarvainen 2019, with magnitude floors; see
+        :func:`~vagus.hrv.correct_rr`) before computing indices. When False, artifacts are
+        still detected and reported, but not corrected. Either way, intervals outside
+        ``MIN_RR_MS``-``MAX_RR_MS`` (200-3000 ms) are left out of every index, counted in
+        ``artifacts.out_of_range`` and named in the warnings (the strap's 65535 "no interval"
+        code by name), and successive differences across them are not taken.
     unit : {"ms", "s", None}
         Unit of ``rr_ms``; ``None`` detects it from the values.
 
@@ -145,18 +170,18 @@ def analyze(
     >>> import numpy as np
     >>> rng = np.random.default_rng(1)
     >>> report = analyze(800 + 40 * rng.standard_normal(400))
-    >>> report.n_beats, round(report.indices["mean_nn"])
-    (400, 797)
+    >>> report.n_beats, report.n_intervals, round(report.indices["mean_nn"])
+    (401, 400, 797)
     """
     if method not in METHODS:
         raise ValueError(f"method: expected one of {', '.join(METHODS)}, got {method!r}")
     rr = validate_rr(rr_ms, unit=unit)
-    n_beats = int(rr.size)
+    n_intervals = int(rr.size)
     duration_s = float(np.sum(rr)) / 1000.0
     nn, artifacts = correct_rr(rr, correct=correct)
     n_nn = int(nn.size)
 
-    warnings: list[str] = []
+    warnings: list[str] = list(_out_of_range_warnings(rr, artifacts))
     if artifacts.percent > ARTIFACT_WARN_PERCENT:
         done = "corrected" if artifacts.enabled else "found and not corrected"
         warnings.append(
@@ -182,6 +207,16 @@ def analyze(
         values.update(frequency_domain(nn, method=method, warnings=domain_warnings))
     if "nonlinear" in wanted:
         values.update(nonlinear_domain(nn, domain_warnings))
+    if artifacts.breaks:
+        # Differences across a left-out interval or touching an estimated one are not measured
+        # beat-to-beat differences: the indices built on them are recomputed without them.
+        values.update(
+            {
+                name: value
+                for name, value in successive_indices(nn, artifacts.breaks).items()
+                if name in values
+            }
+        )
 
     indices: dict[str, float | None] = {}
     for name in NAMES:
@@ -197,7 +232,8 @@ def analyze(
     # Reasons for indices we left out anyway would only repeat the minimum-data warning.
     warnings.extend(w for w in domain_warnings if w.split(":", 1)[0] not in skip)
     return HrvReport(
-        n_beats=n_beats,
+        n_beats=n_intervals + 1 if n_intervals else 0,
+        n_intervals=n_intervals,
         duration_s=duration_s,
         method=method,
         artifacts=artifacts,
@@ -205,3 +241,121 @@ def analyze(
         indices=indices,
         nn_ms=nn,
     )
+
+
+def _out_of_range_warnings(rr: FloatArray, artifacts: ArtifactReport) -> Iterable[Notice]:
+    """One warning per kind of impossible value in ``rr``: the strap's invalid code, too short,
+    too long; each says how many there were, the extreme value, and that they were left out."""
+    outside = out_of_range(rr)
+    if not outside.any():
+        return
+    code = invalid_code(rr)
+    if code.any():
+        count = int(code.sum())
+        yield Notice(
+            "hrv.out_of_range.invalid_code",
+            f"{count} value(s) of {RR_INVALID_CODE}, the code strap data write where no valid "
+            "RR interval was measured: left out of every index",
+            count=count,
+            code=str(RR_INVALID_CODE),  # a code, not a number: no thousands separator
+        )
+    short = rr < MIN_RR_MS
+    if short.any():
+        count = int(short.sum())
+        done = (
+            "merged with a neighbour (an extra beat) or left out of every index"
+            if artifacts.enabled
+            else "left out of every index"
+        )
+        yield Notice(
+            "hrv.out_of_range.short_merged" if artifacts.enabled else "hrv.out_of_range.short",
+            f"{count} interval(s) shorter than {MIN_RR_MS:g} ms (the shortest "
+            f"{float(rr[short].min()):g} ms), which no heart makes: {done}",
+            count=count,
+            limit_ms=MIN_RR_MS,
+            value_ms=float(rr[short].min()),
+        )
+    long = (rr > MAX_RR_MS) & ~code
+    if long.any():
+        count = int(long.sum())
+        yield Notice(
+            "hrv.out_of_range.long",
+            f"{count} interval(s) longer than {MAX_RR_MS:g} ms (the longest "
+            f"{float(rr[long].max()):g} ms), which are dropouts, not heartbeats: left out of "
+            "every index",
+            count=count,
+            limit_ms=MAX_RR_MS,
+            value_ms=float(rr[long].max()),
+        )
+
+
+#: The indices built on successive differences, recomputed when some are not measured.
+SUCCESSIVE_TIME: Final[tuple[str, ...]] = (
+    "rmssd",
+    "sdsd",
+    "nn50",
+    "pnn50",
+    "nn20",
+    "pnn20",
+    "cvsd",
+    "ln_rmssd",
+)
+SUCCESSIVE_NONLINEAR: Final[tuple[str, ...]] = ("sd1", "sd2", "sd1_sd2", "poincare_area")
+
+
+def successive_indices(
+    nn_ms: FloatArray, breaks: Sequence[int], *, time_only: bool = False
+) -> dict[str, float | None]:
+    """The successive-difference indices of ``nn_ms`` over the measured differences only.
+
+    ``breaks`` are the positions ``k`` whose difference ``nn[k] - nn[k - 1]`` is left out
+    (:attr:`ArtifactReport.breaks`: an excluded interval between, or an estimated interval on
+    either side). The formulas are those of ``time_domain`` and ``poincare`` (Task Force 1996;
+    Brennan et al. 2001) over the remaining differences and pairs; NN50 and NN20 are divided by
+    the differences + 1, which is the number of intervals when nothing is left out. NeuroKit2
+    likewise computes RMSSD only over successive intervals (``_intervals_successive``).
+
+    >>> out = successive_indices(np.array([800.0, 810.0, 900.0, 905.0]), (2,))
+    >>> round(out["rmssd"], 3), out["nn50"]
+    (7.906, 0.0)
+    """
+    nn = np.asarray(nn_ms, dtype=np.float64)
+    diff = successive_differences(nn, breaks)
+    out: dict[str, float | None] = dict.fromkeys(SUCCESSIVE_TIME)
+    if not time_only:
+        out.update(dict.fromkeys(SUCCESSIVE_NONLINEAR))
+    if diff.size == 0:
+        return out
+    abs_diff = np.abs(diff)
+    rmssd = float(np.sqrt(np.mean(diff * diff)))
+    count = diff.size + 1
+    nn50 = float(np.count_nonzero(abs_diff > 50.0))
+    nn20 = float(np.count_nonzero(abs_diff > 20.0))
+    out.update(
+        rmssd=rmssd,
+        nn50=nn50,
+        pnn50=nn50 / count * 100.0,
+        nn20=nn20,
+        pnn20=nn20 / count * 100.0,
+        cvsd=rmssd / float(np.mean(nn)),
+        ln_rmssd=math.log(rmssd) if rmssd > 0 else None,
+        sdsd=float(np.std(diff, ddof=1)) if diff.size >= 2 else None,
+    )
+    if time_only or diff.size + 1 < POINCARE_MIN_BEATS:
+        return out
+    keep = np.ones(nn.size - 1, dtype=np.bool_)
+    if len(breaks):
+        keep[np.asarray(breaks, dtype=np.intp) - 1] = False
+    sums = (nn[:-1] + nn[1:])[keep]
+    scale = float(np.mean(nn))
+    sd1 = float(np.std(diff / np.sqrt(2), ddof=1))
+    sd2 = float(np.std(sums / np.sqrt(2), ddof=1))
+    sd1 = 0.0 if sd1 <= NUMERICAL_ZERO_REL * scale else sd1
+    sd2 = 0.0 if sd2 <= NUMERICAL_ZERO_REL * scale else sd2
+    out.update(
+        sd1=sd1,
+        sd2=sd2,
+        sd1_sd2=sd1 / sd2 if sd2 > 0.0 else None,
+        poincare_area=math.pi * sd1 * sd2,
+    )
+    return out

@@ -14,6 +14,16 @@ from typing import Final
 MIN_RR_MS: Final[float] = 200.0
 #: The longest: a 3 s pause (20 bpm). Longer values are dropouts or missed beats, not rhythm.
 MAX_RR_MS: Final[float] = 3000.0
+#: The value strap data and Bluetooth heart-rate logs write where no valid RR interval was
+#: measured: 0xFFFF, the largest 16-bit number. Read as ms it is 65535 ms; read as the
+#: 1/1024 s units of the Bluetooth Heart Rate Service's RR field (Heart Rate Service 1.0,
+#: section 3.1.1.5) it is 65535/1024 s = 63999.02 ms. Both are far above MAX_RR_MS and so
+#: excluded like any other impossible value; they are named apart in the warnings.
+RR_INVALID_CODE: Final[int] = 0xFFFF
+RR_INVALID_CODES_MS: Final[tuple[float, ...]] = (
+    float(RR_INVALID_CODE),
+    RR_INVALID_CODE * 1000.0 / 1024.0,
+)
 #: Values whose median is below this are taken to be seconds (RR in s lies in 0.2-3.0; in ms
 #: in 200-3000), so one threshold separates the two units with a wide margin on both sides.
 UNIT_SECONDS_BELOW: Final[float] = 10.0
