@@ -48,15 +48,21 @@ def test_player_shows_the_browsers_strap(page: Page, server: Server) -> None:
     expect(page.locator("#player-live")).to_be_visible()
     for raw in RAW_RR:
         page.evaluate("(bytes) => window.__fakeStrap.emit(bytes)", rr_packet([raw]))
-    # 1024/1024 s -> 60 bpm; the last beat is 1010/1024 s -> 61 bpm. The server's replay would
-    # show the recording's ~75 bpm: what is shown is the strap's.
-    expect(page.locator("#live-hr")).to_have_text("61")
-    wait_for(
+    # Six beats of about 1 s: the strap's, not the server's replay (which would be many more
+    # and ~75 bpm). Under 30 s of beats the player says it is measuring and shows no number
+    # (issue 12), while the chart draws each beat.
+    measuring = tr("player.measuring", "nb", seconds="6", minimum="30")
+    expect(page.locator("#live-measuring-text")).to_have_text(measuring)
+    expect(page.locator("#live-hr")).to_have_text("–")
+    expect(page.locator("#live-chart")).to_be_visible()
+    points = wait_for(
         page,
-        "() => document.querySelectorAll('#live-chart polyline').length",
-        lambda n: n == 1,
+        "() => (document.querySelector('#live-chart polyline') || {getAttribute: () => ''})"
+        ".getAttribute('points')",
+        lambda p: len((p or "").split()) == len(RAW_RR),
         "the live chart",
     )
+    assert len(points.split()) == len(RAW_RR)
     page.click("#player-stop")
     page.click("#player-rating-skip")
     expect(page.locator("#player-summary")).to_be_visible()

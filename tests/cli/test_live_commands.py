@@ -6,7 +6,9 @@ replay sensor and keeps nothing from the simulator."""
 
 from __future__ import annotations
 
+import io
 import json
+import math
 import os
 import signal
 import subprocess
@@ -17,11 +19,15 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
+import pytest
 from typer.testing import CliRunner, Result
 
 from vagus.app import build_app, example_rr_path
+from vagus.app.live import LiveValues
 from vagus.cli import app
+from vagus.cli.live import live_panel, run_recording
 from vagus.hrv import NAMES, read_rr
+from vagus.program import Lang, format_number, t
 
 runner = CliRunner()
 
@@ -60,14 +66,16 @@ def test_measure_replay_json_matches_hrv_shape(vagus_env: dict[str, str]) -> Non
     result = run(vagus_env, "measure", "--minutes", "1", "--speed", "60", "--json")
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert set(data) == {"n_beats", "duration_s", "artifacts", "warnings", "indices"}
+    # The shape of `vagus hrv --json` (vagus.hrv may add keys: n_intervals is coming).
+    assert {"n_beats", "duration_s", "artifacts", "warnings", "indices"} <= set(data)
     assert list(data["indices"]) == list(NAMES)
     # The replay plays the bundled recording from its start: the first beats are its first.
     expected = read_rr(example_rr_path())
     assert data["n_beats"] >= 60
     assert data["duration_s"] >= 60
     stored = measurements(vagus_env)
-    assert stored[0]["n_beats"] == data["n_beats"]
+    # The journal counts RR intervals (the analysis' n_intervals, once it reports them).
+    assert stored[0]["n_beats"] == data.get("n_intervals", data["n_beats"])
     assert stored[0]["session_id"] is None
     rr = stored_rr(vagus_env, stored[0]["id"])
     np.testing.assert_allclose(rr, expected[: len(rr)], rtol=0, atol=1e-9)
@@ -203,3 +211,83 @@ def test_sigkill_during_replay_keeps_every_beat(vagus_env: dict[str, str]) -> No
     rr = stored_rr(vagus_env, after["id"])
     expected = read_rr(example_rr_path())
     np.testing.assert_allclose(rr, expected[: len(rr)], rtol=0, atol=1e-9)
+
+
+# --- issue 12: what the live panel shows is what is saved ---------------------------------------
+
+
+def _render(panel: Any, width: int = 100) -> str:
+    from rich.console import Console
+
+    console = Console(file=io.StringIO(), width=width, color_system=None)
+    console.print(panel)
+    return console.file.getvalue()  # type: ignore[attr-defined,no-any-return]
+
+
+@pytest.mark.parametrize(
+    ("lang", "measuring", "absent"),
+    [("en", "measuring … 12 of 30 s", "RMSSD"), ("nb", "måler … 12 av 30 s", "RMSSD")],
+)
+def test_the_panel_says_measuring_before_30_s(lang: Lang, measuring: str, absent: str) -> None:
+    values = LiveValues(t_s=12.3, n_beats=15, heart_rate_bpm=64.0)
+    text = _render(live_panel("title", values, 12.3, 60.0, lang))
+    assert measuring in text
+    assert absent not in text  # no number before the minimum (issue 12)
+    assert t("live.coherence", lang) not in text.split("\n", 3)[1]
+
+
+@pytest.mark.parametrize("lang", ["en", "nb"])
+def test_the_last_panel_is_the_saved_analysis(vagus_env: dict[str, str], lang: Lang) -> None:
+    """The CLI's path (run_recording, then finish): the values of the last panel equal the
+    saved analysis to 1e-9 over the same beats, and the panel shows them."""
+    from rich.console import Console
+
+    app_ = build_app(env=vagus_env)
+    try:
+        recording = app_.live.start_recording(app_.live.make_sensor("replay", speed=400))
+        out = io.StringIO()
+        console = Console(file=out, width=100, color_system=None)
+        run_recording(recording, 90.0, title="t", console=console, lang=lang, stop_sensor=True)
+        shown = recording.values
+        assert shown is not None
+        assert shown.ready
+        report = recording.finish()
+        assert report is not None
+        stored = app_.journal.recording(recording.recording_id)
+        rr = app_.journal.recording_rr(recording.recording_id)
+    finally:
+        app_.close()
+    assert shown.n_beats == shown.analysed_beats == len(rr)
+    saved = stored["analysis"]["indices"]
+    assert shown.rmssd_ms is not None
+    assert shown.ln_rmssd is not None
+    assert shown.mean_hr_bpm is not None
+    assert math.isclose(shown.rmssd_ms, saved["rmssd"], rel_tol=0, abs_tol=1e-9)
+    assert math.isclose(shown.ln_rmssd, saved["ln_rmssd"], rel_tol=0, abs_tol=1e-9)
+    assert math.isclose(shown.mean_hr_bpm, saved["mean_hr"], rel_tol=0, abs_tol=1e-9)
+    # Past 64 s: a coherence ratio with its level, and the shares saved with the analysis.
+    assert shown.coherence is not None
+    assert shown.coherence_level is not None
+    shares = stored["analysis"]["coherence"]
+    assert shares["n_windows"] == shown.coherence_shares.n_windows >= 1
+    assert shares[shown.coherence_level] > 0
+    last_panel = out.getvalue().rsplit("╭", 1)[-1]
+    assert f"{format_number(saved['rmssd'], lang, 1)} ms" in last_panel
+    assert format_number(saved["ln_rmssd"], lang, 2) in last_panel
+    assert t(f"live.level_{shown.coherence_level}", lang) in last_panel
+
+
+def test_measure_prints_the_coherence_shares(vagus_env: dict[str, str]) -> None:
+    for lang, words in (("en", "Coherence over the recording: low"), ("nb", "gjennom opptaket")):
+        result = run(vagus_env, "measure", "--minutes", "1.5", "--speed", "120", "--lang", lang)
+        assert result.exit_code == 0, result.output
+        assert words in result.stdout
+    stored = measurements(vagus_env)[0]
+    app_ = build_app(env=vagus_env)
+    try:
+        analysis = app_.journal.recording(stored["id"])["analysis"]
+    finally:
+        app_.close()
+    shares = analysis["coherence"]
+    assert shares["n_windows"] >= 1
+    assert sum(shares[level] for level in ("low", "medium", "high")) == pytest.approx(1.0)

@@ -12,11 +12,15 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
-from vagus.app import App
+from vagus.app import App, example_rr_path
+from vagus.app.live import COHERENCE_WINDOW_S, MIN_LIVE_S, coherence_level
+from vagus.hrv import analyze, read_rr
 from vagus.web import _live
 from vagus.web._live import EVENT_FIELDS, LIVE_TAG
 from web.web_helpers import step_done
@@ -79,9 +83,12 @@ def test_stream_without_a_session_shows_beats_and_stores_nothing(
     rates = [b["heart_rate_bpm"] for b in beats if b["heart_rate_bpm"] is not None]
     assert len(rates) >= N_EVENTS - 2  # at most a rejected beat or two at the start
     assert all(HR_RANGE_BPM[0] <= hr <= HR_RANGE_BPM[1] for hr in rates)
-    # RMSSD needs successive differences: known by the last of 12 resting beats.
-    assert beats[-1]["rmssd_ms"] is not None
-    assert beats[-1]["rmssd_ms"] > 0
+    # 12 beats are under 30 s: no number yet (issue 12), only the progress towards it.
+    assert all(not b["ready"] and b["rmssd_ms"] is None and b["ln_rmssd"] is None for b in beats)
+    assert all(b["mean_hr_bpm"] is None and b["coherence"] is None for b in beats)
+    assert [b["progress"] for b in beats] == sorted(b["progress"] for b in beats)
+    assert beats[-1]["progress"] == pytest.approx(beats[-1]["t_s"] / MIN_LIVE_S, abs=1e-3)
+    assert beats[-1]["min_s"] == MIN_LIVE_S
     # Opening the live view is not a measurement (issue 10): nothing was stored.
     assert vagus_app.journal.counts() == before
     assert vagus_app.transfer.history(["measurement"]) == []
@@ -109,6 +116,60 @@ def test_stream_of_a_session_is_its_recording(client: TestClient, screened: App)
         "previews": 0,
         "waiting": 0,
     }
+
+
+#: Beats of the long stream: about 95 s of the bundled recording, past both minimums.
+N_LONG = 120
+
+
+def test_the_last_live_values_are_the_saved_analysis(client: TestClient, screened: App) -> None:
+    """Issue 12: what the live view shows is what is saved, to 1e-9, over the same beats."""
+    session_id = _session(client)
+    events = record(client, session_id, N_LONG)
+    recording_id = events[0][1]["recording_id"]
+    beats = [data for name, data in events if name == "beat"]
+    assert len(beats) == N_LONG
+    name, end = events[-1]
+    assert name == "end"
+    assert end["reason"] == "limit"
+    final = end["values"]
+    stored = screened.journal.recording(recording_id)
+    rr = screened.journal.recording_rr(recording_id)
+    # The end event covers every stored beat (a batch may hold beats past the limit).
+    assert final["n_beats"] == len(rr) == stored["n_beats"] == final["analysed_beats"]
+    saved = stored["analysis"]["indices"]
+    for shown, index in (
+        ("rmssd_ms", "rmssd"),
+        ("ln_rmssd", "ln_rmssd"),
+        ("mean_hr_bpm", "mean_hr"),
+    ):
+        assert math.isclose(final[shown], saved[index], rel_tol=0, abs_tol=1e-9), shown
+    # Each beat's numbers are the analysis of the beats so far (rerun after each batch the
+    # sensor delivers), shown only from 30 s of beats on.
+    assert beats[-1]["ready"]
+    seen_ready = False
+    for beat in beats:
+        if not beat["ready"]:
+            assert not seen_ready, "numbers shown, then gone"
+            assert beat["rmssd_ms"] is None
+            assert beat["analysed_beats"] == 0
+            continue
+        seen_ready = True
+        assert beat["t_s"] >= MIN_LIVE_S
+        assert sum(rr[: beat["analysed_beats"]]) / 1000.0 >= MIN_LIVE_S
+        expected = analyze(rr[: beat["analysed_beats"]]).indices
+        assert math.isclose(beat["rmssd_ms"], expected["rmssd"], rel_tol=0, abs_tol=1e-9)
+        assert beat["analysed_beats"] <= beat["n_beats"]
+    # Coherence: none before its 64 s window is full, then a ratio with its level.
+    early = [b for b in beats if b["t_s"] < COHERENCE_WINDOW_S]
+    assert all(b["coherence"] is None and b["coherence_level"] is None for b in early)
+    assert final["coherence"] is not None
+    assert final["coherence_level"] == coherence_level(final["coherence"])
+    # The shares shown last are the shares saved.
+    shares = stored["analysis"]["coherence"]
+    assert shares["n_windows"] >= 1
+    assert {k: shares[k] for k in ("low", "medium", "high")} == final["coherence_shares"]
+    assert sum(final["coherence_shares"].values()) == pytest.approx(1.0)
 
 
 class _GoneClient:
@@ -181,3 +242,33 @@ def test_stream_uses_the_sensor_chosen_on_the_settings_page(
     client.put("/api/settings", json={"sensor": "replay"})
     events = record(client, session_id, 1)
     assert screened.journal.recording(events[0][1]["recording_id"])["source"].startswith("replay")
+
+
+def test_a_browser_straps_last_values_are_the_saved_analysis(
+    client: TestClient, vagus_app: App
+) -> None:
+    """The strap's path (beats posted by the browser): the same rules as the stream."""
+    rr = [float(x) for x in read_rr(example_rr_path())[:N_LONG]]
+    started = client.post("/api/live/browser", json={"name": "strap"})
+    assert started.status_code == 201, started.text
+    recording_id = started.json()["recording_id"]
+    updates: list[dict[str, Any]] = []
+    for at in range(0, N_LONG, 25):  # about a post every 20 s of beats
+        batch = [{"rr_ms": value} for value in rr[at : at + 25]]
+        answer = client.post(
+            f"/api/live/browser/{recording_id}/beats", json={"beats": batch, "seq": at}
+        )
+        assert answer.status_code == 200, answer.text
+        updates += answer.json()["updates"]
+    assert [tuple(u) for u in updates] == [EVENT_FIELDS] * N_LONG
+    assert not updates[0]["ready"]
+    finished = client.post(f"/api/live/browser/{recording_id}/finish").json()
+    assert finished["discarded"] is False
+    saved = vagus_app.journal.recording(recording_id)["analysis"]
+    for values in (updates[-1], finished["live"]):  # the last answer covers every beat posted
+        assert values["analysed_beats"] == N_LONG
+        assert math.isclose(values["rmssd_ms"], saved["indices"]["rmssd"], abs_tol=1e-9)
+        assert math.isclose(values["ln_rmssd"], saved["indices"]["ln_rmssd"], abs_tol=1e-9)
+        assert math.isclose(values["mean_hr_bpm"], saved["indices"]["mean_hr"], abs_tol=1e-9)
+    assert finished["coherence"] == saved["coherence"]
+    assert finished["coherence"]["n_windows"] >= 1

@@ -12,16 +12,27 @@ import json
 import sys
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Annotated, Final
+from typing import Annotated, Final
 
 import typer
-from rich.console import Console, Group
+from rich.console import Console, Group, RenderableType
 from rich.live import Live
 from rich.panel import Panel
+from rich.progress_bar import ProgressBar
 from rich.table import Table
 from rich.text import Text
 
 from vagus.app import MIN_MEASUREMENT_S, LiveRecording, ResonanceResult, SensorError
+from vagus.app.live import (
+    COHERENCE_EVERY_S,
+    COHERENCE_HIGH_FROM,
+    COHERENCE_MEDIUM_FROM,
+    COHERENCE_WINDOW_S,
+    MIN_LIVE_S,
+    CoherenceLevel,
+    CoherenceShares,
+    LiveValues,
+)
 from vagus.cli._base import (
     LangOption,
     app,
@@ -32,9 +43,6 @@ from vagus.cli._base import (
     user_errors,
 )
 from vagus.program import Lang, format_number, t
-
-if TYPE_CHECKING:
-    from vagus.hrv.streaming import Update
 
 SensorOption = Annotated[
     str | None,
@@ -50,27 +58,76 @@ MIN_MEASURE_MINUTES: Final = MIN_MEASUREMENT_S / 60.0
 MAX_MEASURE_MINUTES: Final = 60.0
 
 
+def _number(value: float | None, lang: Lang, decimals: int) -> str:
+    return format_number(value, lang, decimals) if value is not None else "–"
+
+
+def coherence_help(lang: Lang) -> str:
+    """One line: what coherence is, when it appears, and its levels."""
+    return t(
+        "live.coherence_help",
+        lang,
+        window=format_number(COHERENCE_WINDOW_S, lang),
+        every=format_number(COHERENCE_EVERY_S, lang),
+        medium=format_number(COHERENCE_MEDIUM_FROM, lang, 1),
+        high=format_number(COHERENCE_HIGH_FROM, lang, 1),
+    )
+
+
+def _coherence_text(values: LiveValues, lang: Lang) -> str:
+    if values.coherence is None or values.coherence_level is None:
+        return t("live.coherence_from", lang, seconds=format_number(COHERENCE_WINDOW_S, lang))
+    level = t(f"live.level_{values.coherence_level}", lang)
+    return f"{format_number(values.coherence, lang, 2)} ({level})"
+
+
 def live_panel(
-    title: str, update: Update | None, elapsed_s: float, total_s: float, lang: Lang = "en"
+    title: str, values: LiveValues | None, elapsed_s: float, total_s: float, lang: Lang = "en"
 ) -> Panel:
-    """Heart rate, ln RMSSD and coherence as they come in."""
+    """The live numbers: "measuring" with its progress until :data:`MIN_LIVE_S` of beats are
+    in, then the analysis the recording is saved with (mean heart rate, RMSSD, ln RMSSD) and
+    the coherence ratio with its level from its own minimum on."""
     table = Table.grid(padding=(0, 2))
-
-    def number(value: float | None, decimals: int) -> str:
-        return format_number(value, lang, decimals) if value else "-"
-
-    hr = update.heart_rate_bpm if update else None
-    values = {
-        t("live.hr", lang): t("live.bpm", lang, hr=number(hr, 0)) if hr else "-",
-        "RMSSD": f"{number(update.rmssd_ms, 0)} ms" if update and update.rmssd_ms else "-",
-        "ln RMSSD": number(update.ln_rmssd, 2) if update else "-",
-        t("live.coherence", lang): number(update.coherence, 2) if update else "-",
-        t("live.beats", lang): str(update.n_beats) if update else "0",
-    }
-    for key, value in values.items():
+    rows: list[tuple[str, str]] = []
+    progress: ProgressBar | None = None
+    if values is None or not values.ready:
+        seconds = values.t_s if values is not None else 0.0
+        rows.append(
+            (
+                "",
+                t(
+                    "live.measuring_progress",
+                    lang,
+                    seconds=format_number(min(seconds, MIN_LIVE_S), lang, 0),
+                    minimum=format_number(MIN_LIVE_S, lang),
+                ),
+            )
+        )
+        progress = ProgressBar(total=1.0, completed=values.progress if values else 0.0, width=30)
+    else:
+        hr = values.mean_hr_bpm
+        rows += [
+            (t("live.mean_hr", lang), t("live.bpm", lang, hr=_number(hr, lang, 0))),
+            ("RMSSD", f"{_number(values.rmssd_ms, lang, 1)} ms"),
+            ("ln RMSSD", _number(values.ln_rmssd, lang, 2)),
+            (t("live.coherence", lang), _coherence_text(values, lang)),
+        ]
+    rows.append((t("live.beats", lang), str(values.n_beats) if values else "0"))
+    for key, value in rows:
         table.add_row(Text(key, style="dim"), Text(value, style="bold"))
-    bar = f"{min(elapsed_s, total_s):.0f} / {total_s:.0f} s"
-    return Panel(Group(table, Text(bar)), title=title, border_style="green")
+    parts: list[RenderableType] = [table]
+    if progress is not None:
+        parts.append(progress)
+        parts.append(
+            Text(
+                t("live.measuring_help", lang, minimum=format_number(MIN_LIVE_S, lang)),
+                style="dim",
+            )
+        )
+    else:
+        parts.append(Text(coherence_help(lang), style="dim"))
+    parts.append(Text(f"{min(elapsed_s, total_s):.0f} / {total_s:.0f} s"))
+    return Panel(Group(*parts), title=title, border_style="green")
 
 
 def run_recording(
@@ -82,8 +139,14 @@ def run_recording(
     quiet: bool = False,
     breath_cycle: Callable[[float], int | None] | None = None,
     lang: Lang = "en",
+    stop_sensor: bool = False,
 ) -> None:
-    """Pump beats until the recording covers ``duration_s`` of sensor time, or the sensor ends."""
+    """Pump beats until the recording covers ``duration_s`` of sensor time, or the sensor ends.
+
+    The panel's last state is drawn after :meth:`LiveRecording.settle`: with ``stop_sensor``
+    (a recording that ends the sensor's use) its numbers are those the recording is saved
+    with; without, beats that arrive before the recording is finished are saved too.
+    """
     with Live(
         live_panel(title, None, 0.0, duration_s, lang),
         console=console,
@@ -92,13 +155,36 @@ def run_recording(
     ) as live:
         while recording.t_s < duration_s and not recording.feed.ended:
             cycle = breath_cycle(recording.t_s) if breath_cycle else None
-            recording.pump(cycle)
+            recording.pump_live(cycle)
             live.update(
-                live_panel(title, recording.last, recording.t_s, duration_s, lang), refresh=True
+                live_panel(title, recording.values, recording.t_s, duration_s, lang), refresh=True
             )
             time.sleep(0.05)
+        recording.settle(stop_sensor=stop_sensor)
+        live.update(
+            live_panel(title, recording.values, recording.t_s, duration_s, lang), refresh=True
+        )
     if recording.feed.error is not None:
         raise recording.feed.error
+
+
+def coherence_summary(shares: CoherenceShares, lang: Lang) -> str:
+    """The share of the recording in each coherence level, as saved with it."""
+    if not shares.n_windows:
+        return t("live.coherence_none", lang, window=format_number(COHERENCE_WINDOW_S, lang))
+
+    def percent(level: CoherenceLevel) -> str:
+        return f"{format_number(100.0 * (shares.share(level) or 0.0), lang, 0)} %"
+
+    return t(
+        "live.coherence_shares",
+        lang,
+        low=percent("low"),
+        medium=percent("medium"),
+        high=percent("high"),
+        n=shares.n_windows,
+        every=format_number(COHERENCE_EVERY_S, lang),
+    )
 
 
 def _too_short(recording: LiveRecording, lang: Lang) -> str:
@@ -156,6 +242,7 @@ def measure(
             title=t("live.measuring", chosen),
             console=console,
             lang=chosen,
+            stop_sensor=True,
         )
     except SensorError as error:
         recording.finish()
@@ -184,6 +271,7 @@ def measure(
         ),
         highlight=False,
     )
+    console.print(coherence_summary(recording.analysis.shares, chosen), highlight=False)
     print_warnings(console, report.warnings, chosen)
 
 

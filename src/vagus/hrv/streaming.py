@@ -4,6 +4,16 @@
 of sensors) and returns an :class:`Update` at once. Everything here is causal: a value reported
 at a beat depends only on that beat and the beats before it.
 
+What the live faces show (issue 12)
+-----------------------------------
+The numbers of ``vagus measure`` and of the web player are not this engine's rolling values:
+they are the batch analysis (``vagus.hrv.analyze``, the call the recording is saved with) of
+every beat so far, from 30 s of beats on, and the coherence ratio of :func:`coherence_ratio`
+on that analysis' corrected NN series (``vagus.app.live.LiveAnalysis``), so what is shown is
+what is saved and follows the batch artifact correction. This engine gives each beat's own
+heart rate at once (the live chart's line) and the RSA per breath (the resonance assessment);
+its rolling RMSSD and coherence remain for callers that need an O(1) value per beat.
+
 What is computed, and from what
 -------------------------------
 Heart rate
@@ -63,6 +73,13 @@ only, with the paper's quantities and constants:
   within ``Th1`` of the level before the pair is a premature beat and its compensatory pause
   (``"ectopic"``, both go); two intervals that add up to the median within ``Th2`` after a short
   one are the halves of an interval split by a false detection (``"extra"``, both go).
+- The batch method's magnitude floors (``vagus.hrv.correct_rr``, issue 12) apply on top: a
+  short beat or a part of a split interval must lie 30 % below the median of the 11 beats
+  before it, a long or missed one 50 % above it, and a spike must be one of these or the
+  premature half of a premature-compensatory pair (10 % below that median, the pause at least
+  30 % of it longer). Such a pair is also taken out when it stays within ``Th1`` of a rhythm
+  that swings widely. Sharp sinus-arrhythmia peaks pass: on the artifact-free NSR hour 7 of
+  4,684 beats are left out (15 without the floors).
 - Values outside 200-3000 ms are not heartbeats and are rejected as ``"range"`` always, even
   with ``reject_artifacts=False``.
 
@@ -77,10 +94,9 @@ What causality costs:
 - To keep such a spike out of RMSSD even for that one beat, a successive difference that ends
   in a beat whose ``|dRR|`` exceeds ``Th1`` waits for the next beat's verdict before it is
   counted: RMSSD lags by one beat exactly where a value is in doubt.
-- Without the next two beats, a sharp peak of sinus arrhythmia looks like a spike, and a
-  spike's neighbour must come back to the level to be kept: measured on the 60-min NSR series
-  (tests/hrv/test_streaming.py), about 1 % of its beats are left out, against 1.8 % that the
-  batch method corrects.
+- Without the next two beats, the premature-compensatory pattern is judged against the
+  median before it, not the line between the beats around the pair, and a spike's neighbour
+  must come back to the level to be kept.
 - Thresholds lag: they describe the last 75 s, not the surrounding 75 s.
 - Nothing but the range check runs until the median and both threshold windows hold 11 values
   (about 12 beats), the batch method's minimum (``MIN_DETECTION_BEATS``).
@@ -99,6 +115,7 @@ Examples
 from __future__ import annotations
 
 import bisect
+import functools
 import math
 from collections import deque
 from dataclasses import dataclass
@@ -109,10 +126,14 @@ import numpy as np
 from vagus.hrv._artifacts import (
     ECTOPIC_C1,
     ECTOPIC_C2,
+    ECTOPIC_PREMATURE_FRACTION,
+    ECTOPIC_SWING_FRACTION,
+    LONG_FLOOR_FRACTION,
     MEDIAN_WINDOW_BEATS,
     MIN_DETECTION_BEATS,
     MRR_LIMIT,
     MRR_NEGATIVE_WEIGHT,
+    SHORT_FLOOR_FRACTION,
     THRESHOLD_ALPHA,
     THRESHOLD_WINDOW_BEATS,
 )
@@ -286,6 +307,13 @@ class _CoherenceSpectrum:
         return Coherence(ratio=peak / rest, peak_hz=float(self.freqs[at]))
 
 
+@functools.lru_cache(maxsize=8)
+def _spectrum_for(window_s: float) -> _CoherenceSpectrum:
+    """The precomputed spectrum of a window length, made once: building it (two 402 x 128
+    matrices) costs more than using it, and a live display asks every 5 s."""
+    return _CoherenceSpectrum(window_s)
+
+
 def _window_usable(t_s: FloatArray, start_s: float, end_s: float) -> bool:
     """Beats cover ``[start_s, end_s]`` with no hole longer than COHERENCE_MAX_HOLE_S."""
     if t_s.size == 0 or t_s[0] > start_s:
@@ -369,7 +397,7 @@ def coherence_ratio(
     if t.size == 0:
         return None
     end = float(t[-1]) if end_s is None else float(end_s)
-    spectrum = _CoherenceSpectrum(window_s)
+    spectrum = _spectrum_for(float(window_s))
     if not _window_usable(t, end - spectrum.span_s, end):
         return None
     return spectrum.ratio(t, rr, end)
@@ -609,6 +637,9 @@ class StreamingHrv:
         self._prev_accepted = False
         self._prev_reason: RejectReason | None = None
         self._prev_outlier = False
+        # The previous beat's RR relative to the median before it, minus 1 (the floors').
+        self._prev_rel: float | None = None
+        self._prev_median: float | None = None
         # The level a beat must come back to: the last kept beat's RR and the one before it
         # (both None after a gap).
         self._level: float | None = None
@@ -792,12 +823,22 @@ class StreamingHrv:
         3. ``m > 3``: ``"missed"`` when half of ``k`` lies within Th2 of the median, else
            ``"long"``; ``m < -3``: ``"short"`` (the paper's tests on mRR alone).
 
+        Each rule also needs the batch method's magnitude floors (module docstring): rule a one
+        part 30 % below the median, rule b a spike that is far (30 % below or 50 % above) or
+        the premature half of a premature-compensatory pair (then ``k`` goes with it), rule c
+        that pair, which also counts on its own when it stays within ``Th1``; rule 3 the same
+        30 % and 50 %.
+
         The median and threshold windows take beat ``k`` afterwards, rejected or not.
         """
         if not MIN_RR_MS <= rr <= MAX_RR_MS:
             self._prev_d = None
             self._prev_reason = "range"
             self._prev_outlier = False
+            # Kept for the floors: a part of a split interval below 200 ms is far below them.
+            median_now = self._median.quantile(0.5) if len(self._median) else None
+            self._prev_rel = rr / median_now - 1.0 if median_now else None
+            self._prev_median = median_now
             return "range", False, False
         prev = self._prev_rr if contiguous else None
         after_range = self._prev_reason == "range"
@@ -817,7 +858,9 @@ class StreamingHrv:
             and len(self._abs_drr) >= MIN_DETECTION_BEATS
             and len(self._abs_mrr) >= MIN_DETECTION_BEATS
         )
-        if ready and median is not None and mrr is not None:
+        rel = rr / median - 1.0 if median else None
+        prev_rel = self._prev_rel if prev is not None else None
+        if ready and median is not None and mrr is not None and rel is not None:
             th1 = self._abs_drr.threshold()
             th2 = self._abs_mrr.threshold()
             # A zero threshold (the middle half of the window all equal) leaves the normalised
@@ -830,29 +873,56 @@ class StreamingHrv:
             def comes_back(level: float | None) -> bool:
                 return level is None or abs(rr - level) <= th1
 
+            # The batch method's magnitude floors (``vagus.hrv.correct_rr``, issue 12): a flag
+            # also needs the beat to be far from sinus rhythm in a share of the local median,
+            # so the sharp peaks of sinus arrhythmia pass. The premature-compensatory pattern
+            # is judged against the median of the 11 beats before the premature one (the batch
+            # method uses the line between the beats around the pair; the one after the pair
+            # is not known yet).
+            split = min(rel, prev_rel if prev_rel is not None else rel) <= -SHORT_FLOOR_FRACTION
+            far_prev = prev_rel is not None and (
+                prev_rel >= LONG_FLOOR_FRACTION or prev_rel <= -SHORT_FLOOR_FRACTION
+            )
+            ref = self._prev_median if prev_rel is not None and self._prev_median else median
+            premature = (
+                prev is not None
+                and prev_rel is not None
+                and prev_rel <= -ECTOPIC_PREMATURE_FRACTION
+                and (rr - prev) / ref >= ECTOPIC_SWING_FRACTION
+            )
+
             if self._prev_accepted and prev_d is not None and d is not None:
-                if prev_d < -1.0 and halves:
+                if prev_d < -1.0 and halves and split:
                     reason, retract = "extra", True
-                elif abs(prev_d) > 1.0 and abs(d) > 1.0 and (prev_d > 0.0) != (d > 0.0):
-                    retract = True
-                    if not comes_back(self._level_before):
-                        reason = "ectopic"
                 elif (
-                    d > 1.0
-                    and prev_d < -ECTOPIC_C1 * d - ECTOPIC_C2
-                    and not comes_back(self._level_before)
+                    abs(prev_d) > 1.0
+                    and abs(d) > 1.0
+                    and (prev_d > 0.0) != (d > 0.0)
+                    and (far_prev or premature)
                 ):
+                    retract = True
+                    # The pause of a premature-compensatory pattern goes with it (as in the
+                    # batch method, which corrects the pair), even when it lands near the level.
+                    if premature:
+                        reason, pair = "ectopic", True  # a pair: no outlier for rule 2
+                    elif not comes_back(self._level_before):
+                        reason = "ectopic"
+                elif (d > 1.0 and prev_d < -ECTOPIC_C1 * d - ECTOPIC_C2 and premature) or (
+                    premature and rr > ref and prev_rel is not None and prev_rel < 0.0
+                ):
+                    # The paper's ectopic region, or the whole premature-compensatory pattern
+                    # on its own (a premature beat within Th1 of a wide-swinging rhythm).
                     reason, retract = "ectopic", True
                     pair = True
             elif prev is not None and (self._prev_outlier or (after_range and prev < MIN_RR_MS)):
-                if self._prev_reason != "long" and halves:
+                if self._prev_reason != "long" and halves and split:
                     reason = "extra"
                 elif not after_range and not comes_back(self._level):
                     reason = "ectopic"
             if reason is None:
-                if m > MRR_LIMIT:
+                if m > MRR_LIMIT and rel >= LONG_FLOOR_FRACTION:
                     reason = "missed" if abs(rr / 2.0 - median) < th2 else "long"
-                elif m < -MRR_LIMIT:
+                elif m < -MRR_LIMIT and rel <= -SHORT_FLOOR_FRACTION:
                     reason = "short"
 
         self._median.push(rr)
@@ -864,6 +934,8 @@ class StreamingHrv:
         kept_pair = self._prev_accepted and not retract and reason is None
         self._prev_d = d if kept_pair else None
         self._prev_reason = reason
+        self._prev_rel = rel
+        self._prev_median = median
         # An outlier: rejected for its own value (rule 3) or as a spike's neighbour that did
         # not come back (rule 1b). Not after rules 1c and 2: that would allow a chain.
         self._prev_outlier = reason in ("short", "long") or (

@@ -6,8 +6,9 @@ an ``<img>`` on any site could start a recording):
 ``GET /api/live/stream``
     A preview: connects the server's sensor, the one chosen on the settings page
     (``app.live.web_sensor``: else the app's setting; the replay of the bundled recording by
-    default), and sends one event per beat with the streaming HRV (heart rate, RMSSD, ln
-    RMSSD, coherence). It stores nothing (opening the live view is not a measurement).
+    default), and sends one event per beat with the live values (:func:`event_json`: the beat's
+    own heart rate, and from 30 s of beats the analysis a recording is saved with; issue 12).
+    It stores nothing (opening the live view is not a measurement).
 ``POST /api/live/stream`` (CSRF token) with ``{session_id, speed}``, then ``GET
 /api/live/stream?stream=ID``
     A live view that records: the POST connects the sensor and opens the session's recording
@@ -49,7 +50,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import math
 import secrets
 import threading
 import time
@@ -79,9 +79,9 @@ from vagus.app import (
     SensorError,
     UserError,
 )
+from vagus.app.live import LiveValues
 from vagus.app.models import Text
 from vagus.hrv._constants import MAX_RR_MS, MIN_RR_MS
-from vagus.hrv.streaming import Update
 from vagus.web._csrf import FOREIGN_FETCH_SITES, CsrfError
 from vagus.web._deps import csrf_protect, get_app
 from vagus.web._errors import SensorUnavailableError
@@ -146,8 +146,25 @@ POLL_INTERVAL_S: Final = 0.1
 KEEPALIVE_S: Final = 15.0
 #: What EventSource should wait before reconnecting after a drop, ms (the SSE ``retry`` field).
 RETRY_MS: Final = 3000
-#: The fields of every ``beat`` event.
-EVENT_FIELDS: Final = ("t_s", "heart_rate_bpm", "rmssd_ms", "ln_rmssd", "coherence", "n_beats")
+#: The fields of every ``beat`` event (:func:`event_json`).
+EVENT_FIELDS: Final = (
+    "t_s",
+    "n_beats",
+    "heart_rate_bpm",
+    "ready",
+    "progress",
+    "min_s",
+    "analysed_beats",
+    "mean_hr_bpm",
+    "rmssd_ms",
+    "ln_rmssd",
+    "coherence",
+    "coherence_level",
+    "coherence_from_s",
+    "coherence_every_s",
+    "coherence_thresholds",
+    "coherence_shares",
+)
 #: Most streams of the server's sensor open at once: previews, recordings, and recordings
 #: opened but not attached yet. Each holds a sensor thread (and a Bluetooth connection for a
 #: strap) and a worker thread per poll; one person needs one, a second tab two (issue 11,
@@ -173,41 +190,27 @@ STREAMS_KEY: Final = "vagus_live_streams"
 _STATE_LOCK: Final = threading.Lock()
 
 
-def _finite(value: float | None) -> float | None:
-    return value if value is not None and math.isfinite(value) else None
-
-
-def event_json(update: Update, t_s: float) -> dict[str, float | int | None]:
-    """One beat's event: seconds since the stream began and the streaming HRV.
-
-    Parameters
-    ----------
-    update : Update
-        The streaming HRV right after the beat (:class:`vagus.hrv.streaming.Update`).
-    t_s : float
-        Seconds of beats received since the stream began (the sum of their RR intervals).
+def event_json(values: LiveValues) -> dict[str, Any]:
+    """One beat's event: the live values after it (:class:`vagus.app.live.LiveValues`).
 
     Returns
     -------
     dict
-        ``t_s`` (s), ``heart_rate_bpm`` (beats/min), ``rmssd_ms`` (ms), ``ln_rmssd`` (ln ms),
-        ``coherence`` (dimensionless ratio), ``n_beats``; a value not known yet (or not finite)
-        is None, which JSON sends as ``null``.
+        :data:`EVENT_FIELDS`: ``t_s`` (s of beats since the stream began), ``n_beats``,
+        ``heart_rate_bpm`` (the beat's own rate, beats/min: the chart's line), ``ready`` (the
+        numbers are shown: ``min_s`` seconds of beats are in), ``progress`` (0-1 towards
+        ``min_s``), ``analysed_beats``, ``mean_hr_bpm``, ``rmssd_ms``, ``ln_rmssd`` (the
+        analysis the recording is saved with, of every beat so far; null before ``min_s``),
+        ``coherence`` (ratio) and ``coherence_level`` (low, medium, high; null before
+        ``coherence_from_s``; one every ``coherence_every_s``), ``coherence_thresholds``
+        (medium and high from) and
+        ``coherence_shares`` (the fraction of the ratios so far at each level).
 
-    >>> from vagus.hrv.streaming import StreamingHrv
-    >>> stream = StreamingHrv()
-    >>> _ = stream.add(1000.0)
-    >>> event_json(stream.add(950.0), 1.95)["heart_rate_bpm"]
-    63.1578947368421
+    >>> from vagus.app.live import LiveValues
+    >>> event_json(LiveValues(t_s=12.5, n_beats=15, heart_rate_bpm=63.0))["ready"]
+    False
     """
-    return {
-        "t_s": round(t_s, 3),
-        "heart_rate_bpm": _finite(update.heart_rate_bpm),
-        "rmssd_ms": _finite(update.rmssd_ms),
-        "ln_rmssd": _finite(update.ln_rmssd),
-        "coherence": _finite(update.coherence),
-        "n_beats": update.n_beats,
-    }
+    return values.to_json()
 
 
 # --- the server's own sensor: server-sent events ------------------------------------------------
@@ -224,7 +227,7 @@ def _close_stream(
     stream's sensor is just stopped), and a session still running when its client went away
     is marked ``interrupted`` by the app."""
     if session_id is None:
-        recording.feed.stop()
+        recording.settle()  # stops the sensor; the last values cover every beat it sent
         return
     try:
         recording.finish()
@@ -473,25 +476,26 @@ async def _events(request: Request, stream: LiveStream, limit: int | None) -> As
     recording = stream.recording
     sent = 0
     quiet_s = 0.0
-    client_left = True  # until the stream ends on its own (limit, or the sensor stopped)
+    ended: str | None = None  # why the stream ended on its own (limit, or the sensor stopped)
     try:
         yield f"retry: {RETRY_MS}\n"
         recording_id = recording.recording_id if stream.session_id is not None else None
         yield _sse("start", {"recording_id": recording_id})
-        while True:
-            updates = await asyncio.to_thread(recording.pump)
-            for update in updates:
-                yield _sse("beat", event_json(update, update.t_s))
+        while ended is None:
+            pumped = await asyncio.to_thread(recording.pump_live)
+            for _, values in pumped:
+                yield _sse("beat", event_json(values))
                 sent += 1
                 if limit is not None and sent >= limit:
-                    client_left = False
-                    return
-            if updates:
+                    ended = "limit"
+                    break
+            if ended is not None:
+                break
+            if pumped:
                 quiet_s = 0.0
             elif recording.feed.ended:
-                client_left = False
-                yield _sse("end", {"reason": str(recording.feed.error or "the sensor stopped")})
-                return
+                ended = str(recording.feed.error or "the sensor stopped")
+                break
             if await request.is_disconnected():
                 return
             await asyncio.sleep(POLL_INTERVAL_S)
@@ -499,12 +503,20 @@ async def _events(request: Request, stream: LiveStream, limit: int | None) -> As
             if quiet_s >= KEEPALIVE_S:
                 quiet_s = 0.0
                 yield ": keepalive\n\n"
+        # Ended on its own: the recording is finished first, so the last values sent are those
+        # of every beat it was saved with (a batch may hold beats past the limit).
+        await anyio.to_thread.run_sync(lambda: stream.close(client_left=False))
+        final = recording.values
+        yield _sse(
+            "end",
+            {"reason": ended, "values": event_json(final) if final is not None else None},
+        )
     finally:
         # Runs when the client disconnects too. Starlette then cancels this generator through
         # an anyio cancel scope, which cancels every later await as well, so the finishing is
         # shielded: without it the recording stayed open (seen with the browser tests).
         with anyio.CancelScope(shield=True):
-            await anyio.to_thread.run_sync(lambda: stream.close(client_left=client_left))
+            await anyio.to_thread.run_sync(lambda: stream.close(client_left=ended is None))
 
 
 class _StreamResponse(StreamingResponse):
@@ -602,8 +614,12 @@ async def live_stream(
     ] = None,
 ) -> StreamingResponse:
     """Server-sent events from the server's sensor (the one chosen on the settings page):
-    ``start`` with ``{recording_id}`` (null for a preview), then ``beat`` events with
-    ``{t_s, heart_rate_bpm, rmssd_ms, ln_rmssd, coherence, n_beats}``.
+    ``start`` with ``{recording_id}`` (null for a preview), then ``beat`` events with the
+    live values (``EVENT_FIELDS``: the beat's own heart rate for the chart; after 30 s of beats
+    the mean heart rate, RMSSD and ln RMSSD of the analysis the recording is saved with;
+    after 64 s the coherence ratio, its level and the share of each level so far). A stream
+    that ends on its own (``limit``, or the sensor stopped) sends ``end`` with ``{reason,
+    values}``: the values of every beat the recording was saved with.
 
     A GET changes nothing stored: without ``stream`` it is a preview (nothing stored), with it
     it reads the recording ``POST /api/live/stream`` opened (finished when the client
@@ -646,9 +662,7 @@ class _Open:
     t_s: float = 0.0
     finished: bool = False
     #: The events of the last beats stored (the newest last), for a batch sent again.
-    recent: deque[dict[str, float | int | None]] = field(
-        default_factory=lambda: deque(maxlen=MAX_BEATS_PER_POST)
-    )
+    recent: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=MAX_BEATS_PER_POST))
 
 
 @dataclass(frozen=True)
@@ -752,7 +766,7 @@ class BrowserRecordings:
 
     def add(
         self, recording_id: int, beats: Sequence[PostedBeat], seq: int | None = None
-    ) -> tuple[list[dict[str, float | int | None]], int]:
+    ) -> tuple[list[dict[str, Any]], int]:
         """Store beats (oldest first) and return their events and the recording's beat count.
 
         ``seq`` is the number of beats the client believes are stored before this batch. A
@@ -812,8 +826,7 @@ class BrowserRecordings:
                 pushed.append(Beat(t_s=t_s, rr_ms=beat.rr_ms, gap_before=beat.gap_before))
             entry.feed.push(pushed)
             # The journal write happens here, before the answer: an acknowledged beat is stored.
-            updates = entry.recording.pump()
-            events = [event_json(update, update.t_s) for update in updates]
+            events = [event_json(values) for _, values in entry.recording.pump_live()]
             entry.t_s = t_s
             entry.n_beats += len(fresh)
             entry.recent.extend(events)
@@ -826,8 +839,10 @@ class BrowserRecordings:
         -------
         dict
             ``recording_id``, ``n_beats``, ``indices`` (the analysis' indices; None for a
-            recording without beats or one discarded) and ``discarded`` (a measurement under
-            a minute, which the app deleted).
+            recording without beats or one discarded), ``discarded`` (a measurement under
+            a minute, which the app deleted), ``live`` (the last live values, the
+            :func:`event_json` of the last beat; None without beats) and ``coherence`` (the
+            share of the recording in each coherence level, as saved).
 
         Raises
         ------
@@ -845,11 +860,14 @@ class BrowserRecordings:
         with entry.lock:
             entry.finished = True
             report = entry.recording.finish()
+        values = entry.recording.values
         return {
             "recording_id": entry.recording.recording_id,
             "n_beats": entry.n_beats,
             "indices": dict(report.indices) if report is not None else None,
             "discarded": entry.recording.discarded,
+            "live": event_json(values) if values is not None else None,
+            "coherence": entry.recording.analysis.shares.to_json(),
         }
 
     def sweep(self, keep: int | None = None) -> list[int]:
@@ -1011,6 +1029,8 @@ def post_browser_beats(recording_id: int, body: BeatsIn, request: Request) -> di
 @router.post("/browser/{recording_id}/finish", dependencies=CSRF)
 def finish_browser_recording(recording_id: int, request: Request) -> dict[str, Any]:
     """Finish the recording with its full HRV analysis: ``{recording_id, n_beats, indices,
-    discarded}`` (``indices`` null without beats; ``discarded`` true for a measurement under
-    a minute, which is not kept); 404 when it is unknown or already finished."""
+    discarded, live, coherence}`` (``indices`` null without beats; ``discarded`` true for a
+    measurement under a minute, which is not kept; ``live`` the last live values, equal to the
+    saved analysis; ``coherence`` the share of the recording in each coherence level); 404
+    when it is unknown or already finished."""
     return _registry(request, keep=recording_id).finish(recording_id)

@@ -260,7 +260,12 @@
     if (state.pattern) {
       var s = Pacer.phaseAt(state.pattern, elapsedS);
       $("player-circle").style.setProperty("--lung", String(s.lung));
-      if (s.phase !== state.lastPhase) {
+      if (state.pausedAt !== null) {
+        // Paused: the guide says so, not the breath it stopped in (issue 12).
+        if ($("player-phase").textContent !== S.paused) $("player-phase").textContent = S.paused;
+        $("player-circle").setAttribute("data-phase", "paused");
+        state.lastPhase = null;
+      } else if (s.phase !== state.lastPhase) {
         // The live region changes only at a turn of the breath (every few seconds).
         state.lastPhase = s.phase;
         $("player-phase").textContent = S[s.phase];
@@ -410,6 +415,13 @@
       [S.summary_calm, (state.before === null ? "–" : state.before) + " → " +
         (state.after === null ? "–" : state.after)],
     ];
+    var shares = lastLive && lastLive.coherence_shares;
+    if (shares && shares.low !== null) {
+      var pct = function (share) { return fmt(100 * share, 0) + " %"; };
+      rows.push([S.summary_coherence, ["low", "medium", "high"].map(function (key) {
+        return S["level_" + key] + " " + pct(shares[key]);
+      }).join(", ")]);
+    }
     rows.forEach(function (row) {
       var dt = document.createElement("dt");
       dt.textContent = row[0];
@@ -425,6 +437,7 @@
   /* The state of a session that has not begun yet (or of none). */
   function freshState(session) {
     state.session = session;
+    lastLive = null; // the summary speaks of this session's stream only
     state.closed = false;
     state.stoppedBySymptom = false;
     state.index = -1;
@@ -565,9 +578,24 @@
   var source = null;
   var points = [];
 
+  /* A number in the page's language (3,74 in nb, 3.74 in en); "–" when unknown. */
   function fmt(value, digits) {
-    return value === null || value === undefined ? "–" : value.toFixed(digits);
+    if (value === null || value === undefined) return "–";
+    return value.toLocaleString(lang, {
+      minimumFractionDigits: digits,
+      maximumFractionDigits: digits,
+    });
   }
+
+  /* A catalog text with its {placeholders} filled in. */
+  function fill(text, fields) {
+    return String(text).replace(/\{(\w+)\}/g, function (whole, key) {
+      return Object.prototype.hasOwnProperty.call(fields, key) ? String(fields[key]) : whole;
+    });
+  }
+
+  /* The last live values shown (the summary shows their coherence shares). */
+  var lastLive = null;
 
   function drawChart() {
     var svg = $("live-chart");
@@ -590,21 +618,60 @@
   }
 
   /* One beat's live values: the same shape from the server's sensor (SSE) and from a strap
-     connected in this browser (strap.js posts its beats and gets these back). */
-  function showUpdate(d) {
-    $("live-hr").textContent = fmt(d.heart_rate_bpm, 0);
-    $("live-ln").textContent = fmt(d.ln_rmssd, 2);
-    $("live-coh").textContent = fmt(d.coherence, 2);
-    points.push(d.heart_rate_bpm);
-    if (points.length > CHART_POINTS) points.shift();
-    drawChart();
+     connected in this browser (strap.js posts its beats and gets these back). The numbers are
+     the analysis the recording is saved with, shown from d.min_s seconds of beats on
+     ("measuring" and its progress before); the chart draws each beat's own rate. `last`: the
+     stream's final values (its "end" event), not a beat of its own. */
+  function showUpdate(d, last) {
+    lastLive = d;
+    var measuring = $("live-measuring");
+    if (d.ready) {
+      measuring.hidden = true;
+      $("live-hr").textContent = fmt(d.mean_hr_bpm, 0);
+      $("live-ln").textContent = fmt(d.ln_rmssd, 2);
+    } else {
+      measuring.hidden = false;
+      $("live-measuring-text").textContent = fill(S.measuring, {
+        seconds: fmt(Math.floor(Math.min(d.t_s, d.min_s)), 0),
+        minimum: fmt(d.min_s, 0),
+      });
+      $("live-progress").value = d.progress;
+      $("live-hr").textContent = "–";
+      $("live-ln").textContent = "–";
+    }
+    var level = $("live-coh-level");
+    if (d.ready && d.coherence !== null && d.coherence_level) {
+      $("live-coh").textContent = fmt(d.coherence, 2);
+      level.textContent = S["level_" + d.coherence_level] || d.coherence_level;
+      level.setAttribute("data-level", d.coherence_level);
+    } else {
+      $("live-coh").textContent = fill(S.coherence_from, { seconds: fmt(d.coherence_from_s, 0) });
+      level.textContent = "";
+      level.removeAttribute("data-level");
+    }
+    $("live-coh-help").textContent = fill(S.coherence_help, {
+      window: fmt(d.coherence_from_s, 0),
+      every: fmt(d.coherence_every_s, 0),
+      medium: fmt(d.coherence_thresholds[0], 1),
+      high: fmt(d.coherence_thresholds[1], 1),
+    });
+    if (!last && d.heart_rate_bpm !== null) {
+      points.push(d.heart_rate_bpm);
+      if (points.length > CHART_POINTS) points.shift();
+      drawChart();
+    }
   }
 
   /* The numbers sit above the breathing circle and the chart below the progress bar, so on a
-     phone the heart rate and the circle share one screen. */
+     phone the heart rate and the circle share one screen. The chart is an SVG element, which
+     has no `hidden` property (setting one did nothing: issue 12): the attribute is changed. */
   function showLive(on) {
     $("player-live").hidden = !on;
-    $("live-chart").hidden = !on;
+    if (on) {
+      $("live-chart").removeAttribute("hidden");
+    } else {
+      $("live-chart").setAttribute("hidden", "");
+    }
   }
 
   /* The POST that opens the session's recording, while it is out: {cancelled} (stopLive). */
@@ -643,7 +710,12 @@
       if (strap) return; // a strap connected later feeds the display
       showUpdate(JSON.parse(event.data));
     });
-    source.addEventListener("end", stopLive);
+    source.addEventListener("end", function (event) {
+      // The stream ended on its own: its last values are those the recording was saved with.
+      var data = event.data ? JSON.parse(event.data) : null;
+      if (data && data.values && !strap) showUpdate(data.values, true);
+      stopLive();
+    });
     source.onerror = function () {
       // A recording's stream id is used once: after a drop EventSource's reconnect is refused
       // and it stays closed (the drop ended the recording on the server).
