@@ -29,7 +29,14 @@ def test_example_json_is_one_object_matching_analyze() -> None:
     result = runner.invoke(app, ["hrv", "--example", "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)  # exactly one JSON document, nothing else on stdout
-    assert set(data) == {"n_beats", "duration_s", "artifacts", "warnings", "indices"}
+    assert set(data) == {
+        "n_beats",
+        "n_intervals",
+        "duration_s",
+        "artifacts",
+        "warnings",
+        "indices",
+    }
     assert list(data["indices"]) == list(NAMES)
     expected = analyze(read_rr(example_rr_path())).to_dict()
     assert data["indices"] == pytest.approx(expected["indices"], rel=1e-12)
@@ -59,7 +66,8 @@ def test_options(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert data["n_beats"] == 400
+    assert data["n_intervals"] == 400  # and the beats that bound them
+    assert data["n_beats"] == 401
     assert data["artifacts"]["corrected"] == 0
     assert data["indices"]["mean_nn"] == pytest.approx(float(np.mean(np.round(rr, 4))) * 1000)
 

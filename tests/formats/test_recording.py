@@ -192,3 +192,83 @@ def test_recording_rr_is_used_as_is() -> None:
     beats, warnings = recording.beats()
     assert beats is rr
     assert warnings == ["note"]
+
+
+# --- the beats CSV's time_s counts from the recording's start (issue 12) ---
+
+
+def test_converted_ecg_counts_time_from_the_recordings_start(
+    tmp_path: Path, rr_ms: FloatArray
+) -> None:
+    """An ECG whose first beat comes 3 s into the file: each interval's time is its ending
+    beat's time from the file's first sample (the detector's beat times), so the first is
+    about 3 s + RR[0], not RR[0] as if the recording began at its first beat."""
+    from format_writers import ECG_LEAD_IN_S
+
+    from vagus.signals import detect_ecg_beats
+
+    rr = rr_ms[:40]
+    ecg, _ = synthetic_ecg(rr, 250.0)
+    recording = load(write_edf(tmp_path / "a.edf", {"ECG": ecg}, 250.0))
+    assert recording.signal is not None
+    beats, times_s, _ = recording.timed_beats()
+    assert times_s is not None
+    detected = detect_ecg_beats(recording.signal, 250.0)
+    np.testing.assert_array_equal(times_s, detected.times_s[1:])
+    # Within 0.1 s of where the beat was drawn (the detector's own offset aside), and far from
+    # the RR[0] that counting from the first beat gives.
+    assert times_s[0] == pytest.approx(ECG_LEAD_IN_S + rr[0] / 1000.0, abs=0.1)
+    out = tmp_path / "beats.csv"
+    write_beats_csv(beats, out, times_s=times_s)
+    first = out.read_text().splitlines()[1].split(",")
+    assert float(first[0]) == pytest.approx(float(times_s[0]), abs=1e-6)
+    np.testing.assert_array_equal(load(out).rr_ms, beats)  # the intervals read back unchanged
+
+
+def test_convert_command_writes_the_recordings_time(tmp_path: Path, rr_ms: FloatArray) -> None:
+    from format_writers import ECG_LEAD_IN_S
+    from typer.testing import CliRunner
+
+    from vagus.cli import app
+
+    ecg, _ = synthetic_ecg(rr_ms[:30], 250.0)
+    source = write_edf(tmp_path / "a.edf", {"ECG": ecg}, 250.0)
+    out = tmp_path / "beats.csv"
+    env = {"VAGUS_HOME": str(tmp_path / "home")}
+    result = CliRunner().invoke(app, ["convert", str(source), "-o", str(out)], env=env)
+    assert result.exit_code == 0, result.output
+    first_time = float(out.read_text().splitlines()[1].split(",")[0])
+    assert first_time == pytest.approx(ECG_LEAD_IN_S + rr_ms[0] / 1000.0, abs=0.1)
+    # Plain RR has no times: the recording starts at its first beat (time 0).
+    plain = tmp_path / "rr.txt"
+    plain.write_text("800\n812.5\n")
+    result = CliRunner().invoke(app, ["convert", str(plain), "-o", str(out)], env=env)
+    assert result.exit_code == 0, result.output
+    assert out.read_text().splitlines()[1:] == ["0.8,800", "1.6125,812.5"]
+
+
+def test_times_after_an_unusable_stretch_are_the_beats_own() -> None:
+    """An interval across an unusable range is left out; the next keeps its true end time
+    (9.0 s), not the sum of the intervals kept (3.4 s)."""
+    from vagus.formats._recording import _interval_ends
+    from vagus.signals import BeatDetection
+
+    detection = BeatDetection(np.array([100, 350, 600, 2000, 2250]), 250.0, [(700, 1900)], [])
+    rr = detection.rr_ms()
+    np.testing.assert_array_equal(rr, [1000.0, 1000.0, 1000.0])
+    ends = _interval_ends(detection, rr)
+    assert ends is not None
+    np.testing.assert_allclose(ends, [1.4, 2.4, 9.0])
+
+
+def test_file_beat_times_are_passed_on_and_checked(tmp_path: Path) -> None:
+    rr = np.array([800.0, 810.0])
+    times = np.array([12.0, 12.81])
+    recording = Recording("x", "wfdb", "rr", rr, None, None, None, None, beat_times_s=times)
+    beats, times_s, _ = recording.timed_beats()
+    assert beats is rr
+    assert times_s is times
+    with pytest.raises(RrDataError, match="1 beat times for 2 RR intervals"):
+        write_beats_csv(rr, tmp_path / "out.csv", times_s=[1.0])
+    with pytest.raises(RrDataError, match="not finite and increasing"):
+        write_beats_csv(rr, tmp_path / "out.csv", times_s=[2.0, 1.0])

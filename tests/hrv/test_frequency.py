@@ -10,6 +10,7 @@ import warnings as pywarnings
 
 import numpy as np
 import pytest
+import scipy.fft
 import scipy.signal
 import scipy.sparse
 import scipy.sparse.linalg
@@ -29,11 +30,13 @@ from vagus.hrv._frequency import (
     LOMB_MAX_POINTS,
     METHODS,
     _burg,
+    _fast_len,
     _fourier_sums,
     _lomb_grid,
     band_power,
     beat_times,
     frequency_domain,
+    not_a_knot_spline,
     power_spectrum,
     resample_rr,
     smoothness_priors_detrend,
@@ -505,3 +508,22 @@ def test_never_raises_and_never_nan(rr: list[float], method: str) -> None:
     powers = [result[k] for k in ("vlf", "lf", "hf")]
     assert all(p is not None and p >= 0 for p in powers)
     assert result["total_power"] == sum(p for p in powers if p is not None)
+
+
+@pytest.mark.parametrize("n", [3, 4, 5, 17, 400])
+def test_not_a_knot_spline_is_scipys_cubic_spline(n: int) -> None:
+    # The fast path (vagus's own spline, so that `vagus hrv` does not load scipy.interpolate)
+    # against the plain one, scipy's CubicSpline: round-off only (measured 7e-13 ms on RR
+    # values of ~800 ms), asserted to 1e-9 ms, at the knots, between them and beyond the ends.
+    rng = np.random.default_rng(n)
+    for _ in range(10):
+        x = np.cumsum(rng.uniform(0.3, 1.5, n))
+        y = rng.normal(800.0, 50.0, n)
+        at = np.concatenate((np.linspace(x[0] - 0.5, x[-1] + 0.5, 2001), x))
+        assert np.allclose(not_a_knot_spline(x, y, at), CubicSpline(x, y)(at), rtol=0, atol=1e-9)
+
+
+def test_fast_len_is_scipys_next_fast_len() -> None:
+    rng = np.random.default_rng(5)
+    for n in [*range(1, 2000), *rng.integers(2000, 10**7, 300).tolist()]:
+        assert _fast_len(n) == scipy.fft.next_fast_len(n, real=True), n

@@ -17,17 +17,25 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
-import click
 import typer
-from pydantic import BaseModel, ValidationError
-from rich.console import Console
 from typer.core import TyperGroup
 
 from vagus import __version__
-from vagus.app import App, BusyError, UserError, build_app, warning_text
-from vagus.program import Lang, error_text, t
+from vagus.errors import BusyError, UserError
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+    from rich.console import Console
+
+    from vagus.app import App
+    from vagus.program import Lang
+
+# Startup (issue 12, "answer at once"): `vagus --help` imports typer and this package's cli
+# modules only. Everything a command needs (the app, the journal, pydantic, rich, numpy, the
+# HRV engine) is imported inside the command, so each command loads only its own needs;
+# tests/cli/test_startup_imports.py keeps it so.
 
 EXIT_USER_ERROR = 2
 #: ``EX_TEMPFAIL``: the journal was busy; the same command a little later will work.
@@ -44,6 +52,8 @@ class _Commands(TyperGroup):
             return super().invoke(ctx)
         except BusyError as error:
             fail(str(error), code=EXIT_BUSY)
+        finally:
+            _close_apps()
 
 
 app = typer.Typer(
@@ -53,16 +63,25 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Plain help, as click prints it: typer's rich help loads rich's markdown, syntax and
+    # traceback modules and doubles the time `vagus --help` takes (issue 12).
+    rich_markup_mode=None,
 )
 
 LangOption = Annotated[
     str | None, typer.Option("--lang", help="Language: nb (Norwegian bokmål) or en.")
 ]
-Model = TypeVar("Model", bound=BaseModel)
+Model = TypeVar("Model", bound="BaseModel")
+#: The apps the running command opened; closed when it ends (:class:`_Commands`).
+_OPEN_APPS: list[App] = []
 
 
 def fail(message: str, lang: Lang = "en", *, code: int = EXIT_USER_ERROR) -> NoReturn:
     """Print one user-error message on stderr and exit with status ``code`` (2)."""
+    from rich.console import Console
+
+    from vagus.program import t
+
     prefix = t("errors.prefix", lang)
     Console(stderr=True).print(f"[bold red]{prefix}[/] {message}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
@@ -79,6 +98,8 @@ def error_message(error: UserError, lang: Lang | None) -> str:
     """
     if lang is None or lang == "en":
         return str(error)
+    from vagus.program import error_text, t
+
     text = error_text(error, lang)
     if text is None:
         return f"{t('errors.lead', lang)} {error}"
@@ -88,6 +109,9 @@ def error_message(error: UserError, lang: Lang | None) -> str:
 
 def print_warnings(console: Console, warnings: list[str], lang: Lang) -> None:
     """Each warning of an analysis or a file, in ``lang``."""
+    from vagus.app import warning_text
+    from vagus.program import t
+
     for warning in warnings:
         console.print(
             f"[yellow]{t('cli.hrv.warning', lang)}[/] {warning_text(warning, lang)}",
@@ -109,6 +133,8 @@ def user_errors(lang: Lang | None = None) -> Iterator[None]:
 def parse(model: type[Model], **values: object) -> Model:
     """Build one of the app's input models from options; a value it refuses is a user error
     naming the field (the same validation the web's forms and JSON API get)."""
+    from pydantic import ValidationError
+
     try:
         return model.model_validate(values)
     except ValidationError as error:
@@ -117,14 +143,24 @@ def parse(model: type[Model], **values: object) -> Model:
         fail(f"{where}: {first['msg']}, got {first['input']!r}")
 
 
+def build_app() -> App:
+    """:func:`vagus.app.build_app` (tests put one with their clock here)."""
+    from vagus.app import build_app as build
+
+    return build()
+
+
 def open_app() -> App:
     """Build the app from settings (a bad setting is a user error); closed with the command."""
     with user_errors():
         app_ = build_app()
-    context = click.get_current_context(silent=True)
-    if context is not None:
-        context.call_on_close(app_.close)
+    _OPEN_APPS.append(app_)
     return app_
+
+
+def _close_apps() -> None:
+    while _OPEN_APPS:
+        _OPEN_APPS.pop().close()
 
 
 def language(app_: App, lang: str | None) -> Lang:

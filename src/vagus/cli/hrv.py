@@ -6,14 +6,10 @@ import json
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Final
 
 import typer
-from rich.columns import Columns
-from rich.console import Console, Group
-from rich.table import Table
 
-from vagus.app import FORMATS, example_rr_path, warning_text, write_beats_csv
 from vagus.cli._base import (
     LangOption,
     app,
@@ -23,17 +19,33 @@ from vagus.cli._base import (
     print_warnings,
     user_errors,
 )
-from vagus.hrv import DOMAINS, INDICES, Index, indices_of
-from vagus.program import Lang, format_number, t, unit_label
 
 if TYPE_CHECKING:
-    from vagus.hrv import HrvReport
+    from rich.console import Console
 
+    from vagus.hrv import HrvReport, Index
+    from vagus.program import Lang
+
+#: The file formats ``--format`` takes (vagus.formats.FORMATS; a test keeps them equal): written
+#: out so that the help does not load the readers (issue 12).
+FORMAT_NAMES: Final[tuple[str, ...]] = (
+    "rr-text",
+    "polar",
+    "elite-hrv",
+    "hrv-logger",
+    "kubios",
+    "fit",
+    "edf",
+    "wfdb",
+    "apple-health",
+)
 _EXPLAIN_MIN_WIDTH = 120
 
 
 def domain_title(domain: str, lang: Lang) -> str:
     """ "Time domain", "Frequency domain", "Nonlinear" in ``lang``."""
+    from vagus.program import t
+
     return t(f"cli.domain_{domain}", lang)
 
 
@@ -44,6 +56,8 @@ def minimum_text(index: Index, lang: Lang) -> str:
     >>> [minimum_text(i, "nb") for i in INDICES if i.name == "vlf"]
     ['3 slag og 287,9 s']
     """
+    from vagus.program import format_number, t
+
     seconds = index.min_duration_s
     fields = {
         "beats": index.min_beats,
@@ -76,6 +90,8 @@ def format_value(value: float | None, unit: str, lang: Lang = "en") -> str:
     >>> format_value(1234.5, "ms²", "nb"), format_value(0.1234, "", "nb")
     ('1\xa0234', '0,123')
     """
+    from vagus.program import format_number
+
     if value is None:
         return "-"
     if unit == "count":
@@ -91,6 +107,13 @@ def format_value(value: float | None, unit: str, lang: Lang = "en") -> str:
 
 
 def _render_report(console: Console, source: str, report: HrvReport, lang: Lang = "en") -> None:
+    from rich.columns import Columns
+    from rich.console import Group
+    from rich.table import Table
+
+    from vagus.hrv import DOMAINS, indices_of
+    from vagus.program import format_number, t, unit_label
+
     minutes, seconds = divmod(report.duration_s, 60)
     summary = t(
         "cli.hrv.summary",
@@ -165,7 +188,7 @@ def hrv(
     ] = None,
     file_format: Annotated[
         str | None,
-        typer.Option("--format", help=f"Skip detection: {', '.join(FORMATS)}."),
+        typer.Option("--format", help=f"Skip detection: {', '.join(FORMAT_NAMES)}."),
     ] = None,
     example: Annotated[
         bool, typer.Option("--example", help="Analyse the example recording that ships with vagus.")
@@ -174,6 +197,10 @@ def hrv(
 ) -> None:
     """Analyse a recording: RR files, Polar, Elite HRV, HRV Logger, Kubios, Garmin FIT, EDF/BDF,
     WFDB or an Apple Health export (ECG and PPG are turned into beats first)."""
+    from rich.console import Console
+
+    from vagus.app import example_rr_path
+
     if example == (file is not None):
         fail("give one RR file, or --example for the bundled recording")
     path = example_rr_path() if example else file
@@ -209,6 +236,12 @@ def list_indices(
     ] = False,
 ) -> None:
     """List every HRV index: name, unit, domain, minimum data and meaning."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from vagus.hrv import INDICES
+    from vagus.program import t
+
     # The Markdown is the docs page, so it is English unless asked otherwise, whatever the
     # machine's locale; the rest speaks the person's language.
     chosen: Lang = "en" if markdown and lang is None else language(open_app(), lang)
@@ -235,6 +268,8 @@ def list_indices(
 
 
 def _indices_markdown(lang: Lang) -> str:
+    from vagus.hrv import DOMAINS, indices_of
+
     lines = [
         "# HRV indices",
         "",
@@ -282,6 +317,11 @@ def info(
     lang: LangOption = None,
 ) -> None:
     """Say what a file holds: format, kind, duration, beats or samples, channels, warnings."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from vagus.app import warning_text
+
     app_ = open_app()
     chosen = language(app_, lang)
     with user_errors(chosen):
@@ -311,13 +351,20 @@ def convert(
     unit: Annotated[UnitOption | None, typer.Option(help="Unit of RR values in text.")] = None,
     column: Annotated[str | None, typer.Option(help="CSV column of the RR values.")] = None,
 ) -> None:
-    """Write the beats of a recording as CSV (time_s, rr_ms), as found, without correction."""
+    """Write the beats of a recording as CSV (time_s, rr_ms), as found, without correction.
+
+    time_s is the time of the beat ending each interval since the recording's start; for a
+    file of intervals only, the recording starts at its first beat."""
+    from rich.console import Console
+
+    from vagus.app import write_beats_csv
+
     with user_errors():
         recording = open_app().measurements.load_recording(
             file, channel=channel, unit=unit.value if unit else None, column=column
         )
-        rr, warnings = recording.beats()
-    write_beats_csv(rr, output)
+        rr, times_s, warnings = recording.timed_beats()
+        write_beats_csv(rr, output, times_s=times_s)
     console = Console(stderr=True)
     for warning in warnings:
         console.print(f"[yellow]warning:[/] {warning}", highlight=False)

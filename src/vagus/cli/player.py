@@ -17,36 +17,34 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
-from typing import TYPE_CHECKING, Annotated, Any, Protocol, cast
+from typing import TYPE_CHECKING, Annotated, Any, Final, Protocol, cast
 
 import typer
-from rich.console import Console, Group
-from rich.live import Live
-from rich.panel import Panel
-from rich.progress_bar import ProgressBar
-from rich.prompt import Prompt
-from rich.table import Table
-from rich.text import Text
 
-from vagus.app import (
-    App,
-    BeatFeed,
-    LiveRecording,
-    RecordingKind,
-    RefusedError,
-    SensorError,
-    SessionRun,
-    check_symptoms,
-)
 from vagus.cli._base import LangOption, app, fail, interactive, language, open_app, user_errors
-from vagus.cli.live import run_recording
 from vagus.cli.program import ask_yes_no, pick, player_signs, show_safety
-from vagus.program import EXERCISE_IDS, Lang, Step, cue_text, defaults, load_catalog, t
-from vagus.program.exercises import LogField
-from vagus.program.safety import stop_symptoms
 
 if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.panel import Panel
+    from rich.text import Text
+
+    from vagus.app import App, LiveRecording, RecordingKind, SessionRun
     from vagus.hrv.streaming import Update
+    from vagus.program import Lang, Step
+    from vagus.program.exercises import LogField
+
+#: The exercises, for the help of ``vagus do`` (vagus.program.EXERCISE_IDS; a test keeps them
+#: equal): written out so that the help does not load the catalog (issue 12).
+EXERCISE_NAMES: Final[tuple[str, ...]] = (
+    "breathing",
+    "cold-water",
+    "humming",
+    "neck",
+    "laughter",
+    "meditation",
+    "activity",
+)
 
 #: Width of the breathing bar in characters.
 BAR_WIDTH = 40
@@ -106,6 +104,8 @@ def key_reader() -> Iterator[Keys]:
 
 def live_line(update: Update | None) -> Text:
     """Heart rate, ln RMSSD and coherence from the sensor, next to the pacer."""
+    from rich.text import Text
+
     if update is None:
         return Text("♥ …", style="dim")
     parts = [f"♥ {update.heart_rate_bpm:.0f} bpm" if update.heart_rate_bpm else "♥ -"]
@@ -122,6 +122,14 @@ def render(
     recording: LiveRecording | None = None,
 ) -> Panel:
     """One frame: step, cue, pacer bar, time left, progress, live HRV, stop rules and keys."""
+    from rich.console import Group
+    from rich.panel import Panel
+    from rich.progress_bar import ProgressBar
+    from rich.table import Table
+    from rich.text import Text
+
+    from vagus.program import cue_text, t
+
     state = run.session.state()
     step = state.step
     parts: list[Any] = []
@@ -157,6 +165,10 @@ def render(
 
 def ask_log(fields: tuple[LogField, ...], lang: Lang) -> dict[str, Any]:
     """Ask the fields of a logging step (gratitude, what was done)."""
+    from rich.prompt import Prompt
+
+    from vagus.program import cue_text
+
     values: dict[str, Any] = {}
     for log_field in fields:
         label = cue_text(log_field.label, lang)
@@ -188,6 +200,12 @@ def play(
     ``x`` asks which warning sign the person has (when someone can answer): the session ends
     at once, what was done is written, and ``report`` hands the signs to the app, which
     stores them and answers with its advice."""
+    from rich.live import Live
+
+    from vagus.program import load_catalog, t
+    from vagus.program.exercises import LogField
+    from vagus.program.safety import stop_symptoms
+
     name = load_catalog().exercise(run.exercise_id).text("name", lang)
     labels = ", ".join(s.label.lower() for s in stop_symptoms(run.exercise_id, lang)[:5])
     stop_line = t("cli.stop_if", lang, symptoms=labels)
@@ -240,6 +258,8 @@ def play(
 def _dose_line(run: SessionRun, explicit: set[str], lang: Lang) -> str:
     """The dose the session runs, and where it comes from (your choice, today's plan, or
     the exercise's own default)."""
+    from vagus.program import defaults, load_catalog, t
+
     name = load_catalog().exercise(run.exercise_id).text("name", lang)
     param = "rounds" if "rounds" in defaults(run.exercise_id) else "minutes"
     value = run.params.get(param, defaults(run.exercise_id).get(param))
@@ -275,6 +295,11 @@ def _start(
     """Start the session through the app's gate: an exercise out of the plan is refused with
     its reason; one that needs the clinician's clearance asks for it (a person at the
     terminal), or needs ``--cleared``."""
+    from rich.console import Console
+
+    from vagus.app import RefusedError
+    from vagus.program import t
+
     with user_errors():
         try:
             return app_.sessions.start(
@@ -299,13 +324,17 @@ def _start(
 
 
 def _ask_calm(key: str, lang: Lang) -> int | None:
+    from rich.prompt import Prompt
+
+    from vagus.program import t
+
     reply = Prompt.ask(t(key, lang), default="", show_default=False)
     return int(reply) if reply.isdigit() and int(reply) <= 10 else None
 
 
 @app.command("do")
 def do(
-    exercise_id: Annotated[str, typer.Argument(metavar="EXERCISE", help=", ".join(EXERCISE_IDS))],
+    exercise_id: Annotated[str, typer.Argument(metavar="EXERCISE", help=", ".join(EXERCISE_NAMES))],
     minutes: Annotated[
         float | None,
         typer.Option(help="How long (within the exercise's range; default: today's plan)."),
@@ -351,6 +380,15 @@ def do(
 ) -> None:
     """Do one exercise, guided step by step, at today's dose unless you choose one; it is saved
     in your journal as you go."""
+    from rich.console import Console
+    from rich.panel import Panel
+    from rich.prompt import Prompt
+
+    from vagus.app import BeatFeed, SensorError, check_symptoms
+    from vagus.cli.live import run_recording
+    from vagus.program import load_catalog, t
+    from vagus.program.safety import stop_symptoms
+
     app_ = open_app()
     chosen = language(app_, lang)
     params: dict[str, Any] = {}

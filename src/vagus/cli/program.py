@@ -8,17 +8,12 @@ import re
 import sys
 from contextlib import suppress
 from datetime import datetime
+from functools import cache
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.panel import Panel
-from rich.prompt import IntPrompt, Prompt
-from rich.table import Table
 
-from vagus.app import App, UserError
-from vagus.app.models import CheckinIn, SafetyOut
 from vagus.cli._base import (
     LangOption,
     app,
@@ -29,17 +24,28 @@ from vagus.cli._base import (
     parse,
     user_errors,
 )
-from vagus.program import CHECKIN_FIELDS, QUESTIONNAIRES, Lang, load_catalog, t
-from vagus.program import questions as screening_questions
-from vagus.program.checkin import LABELS as FIELD_LABELS
-from vagus.program.safety import red_flags, stop_symptoms, symptoms
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from vagus.app import App
+    from vagus.app.models import SafetyOut
+    from vagus.program import Lang
 
 exercises_app = typer.Typer(help="The seven exercises.", invoke_without_command=True)
 app.add_typer(exercises_app, name="exercises")
 plan_app = typer.Typer(help="Today's plan, and the rules you or your clinician set.")
 app.add_typer(plan_app, name="plan")
 
-console = Console()
+
+@cache
+def console() -> Console:
+    """The terminal, made when a command first prints (rich loads then, not at start)."""
+    from rich.console import Console
+
+    return Console()
+
+
 #: One answer of ``vagus questionnaire --answers`` (the questionnaire checks its range).
 WHOLE_NUMBER = re.compile(r"-?[0-9]+")
 
@@ -53,6 +59,8 @@ def print_json(data: object) -> None:
 
 def first_run_text(lang: Lang) -> str:
     """The welcome, the intended-purpose statement and the red-flag advice."""
+    from vagus.program import t
+
     keys = (
         "first_run.welcome",
         "first_run.about",
@@ -66,8 +74,10 @@ def first_run_text(lang: Lang) -> str:
 
 
 def show_first_run(app_: App, lang: Lang) -> None:
+    from rich.panel import Panel
+
     if app_.screening.first_run():
-        console.print(Panel(first_run_text(lang), title="vagus", border_style="cyan"))
+        console().print(Panel(first_run_text(lang), title="vagus", border_style="cyan"))
 
 
 # --- exercises ----------
@@ -80,6 +90,10 @@ def exercises(
     lang: LangOption = None,
 ) -> None:
     """List the seven exercises (id, name, summary, default minutes)."""
+    from rich.table import Table
+
+    from vagus.program import load_catalog, t
+
     if ctx.invoked_subcommand is not None:
         return
     chosen = language(open_app(), lang)
@@ -93,7 +107,7 @@ def exercises(
         table.add_column(t(f"cli.{key}", chosen), overflow="fold")
     for row in rows:
         table.add_row(row["id"], row["name"], str(row["default_minutes"]), row["summary"])
-    console.print(table)
+    console().print(table)
 
 
 @exercises_app.command("show")
@@ -103,6 +117,10 @@ def exercises_show(
     lang: LangOption = None,
 ) -> None:
     """Show one exercise: why, how, tips, cautions and sources."""
+    from rich.panel import Panel
+
+    from vagus.program import load_catalog, t
+
     chosen = language(open_app(), lang)
     with user_errors():
         exercise = load_catalog().exercise(exercise_id)
@@ -119,7 +137,7 @@ def exercises_show(
         parts.append("")
     parts.append(f"[bold]{t('common.sources', chosen)}[/]")
     parts += [f"- {source}" for source in data["sources"]]
-    console.print(Panel("\n".join(parts), border_style="cyan"), highlight=False)
+    console().print(Panel("\n".join(parts), border_style="cyan"), highlight=False)
 
 
 # --- screening ----------
@@ -136,6 +154,10 @@ def _parse_answer(text: str) -> bool | None:
 
 def ask_yes_no(question: str, lang: Lang) -> bool:
     """Ask until the person answers yes or no (y/n, j/n, ja/nei)."""
+    from rich.prompt import Prompt
+
+    from vagus.program import t
+
     while True:
         value = _parse_answer(Prompt.ask(f"{question} [{t('cli.answer_yes_no', lang)}]"))
         if value is not None:
@@ -163,6 +185,11 @@ def screen(
 ) -> None:
     """Health questions before you start: which exercises fit you, and which need your
     clinician's clearance first."""
+    from rich.table import Table
+
+    from vagus.program import load_catalog, t
+    from vagus.program import questions as screening_questions
+
     app_ = open_app()
     chosen = language(app_, lang)
     if not json_out:
@@ -199,30 +226,39 @@ def screen(
     if json_out:
         print_json(result.to_dict())
         return
-    console.print(t("cli.screen_saved", chosen))
+    console().print(t("cli.screen_saved", chosen))
     table = Table(show_header=False)
     catalog = load_catalog()
     for exercise_id, item in result.exercises.items():
         status = t(f"screening.status.{item.status}", chosen)
         reasons = "; ".join(item.reasons_text(chosen))
         table.add_row(catalog.exercise(exercise_id).text("name", chosen), status, reasons)
-    console.print(table)
+    console().print(table)
 
 
 # --- plan ----------
 
 
 def _dose_text(dose: float, unit: str, lang: Lang) -> str:
+    from vagus.program import t
+
     return t("cli.unit_rounds" if unit == "rounds" else "cli.unit_min", lang, n=f"{dose:g}")
 
 
 def _exercise_label(exercise_id: str, lang: Lang) -> str:
+    from vagus.program import load_catalog
+
     return f"{load_catalog().exercise(exercise_id).text('name', lang)} ({exercise_id})"
 
 
 def show_red_flag(app_: App, lang: Lang) -> None:
     """A red flag the person reported and has not yet confirmed as handled, with its advice
     (SAFETY.md): shown first until ``vagus checkin --confirm-help``."""
+    from rich.panel import Panel
+
+    from vagus.app.models import SafetyOut
+    from vagus.program import t
+
     flag = app_.checkins.open_red_flag(lang)
     if flag is None:
         return
@@ -232,7 +268,7 @@ def show_red_flag(app_: App, lang: Lang) -> None:
     lines = [t("cli.red_flag_open", lang, when=when), "", *safety.advice]
     lines += ["", t("cli.red_flag_hint", lang)]
     style = "bold red" if safety.emergency or safety.crisis else "yellow"
-    console.print(Panel("\n".join(lines), border_style=style), highlight=False)
+    console().print(Panel("\n".join(lines), border_style=style), highlight=False)
 
 
 @plan_app.callback(invoke_without_command=True)
@@ -246,6 +282,10 @@ def plan(
     lang: LangOption = None,
 ) -> None:
     """Today's plan: what to do, how much, and why in one sentence each."""
+    from rich.table import Table
+
+    from vagus.program import t
+
     if ctx.invoked_subcommand is not None:
         return
     app_ = open_app()
@@ -260,7 +300,7 @@ def plan(
     show_red_flag(app_, chosen)
     show_first_run(app_, chosen)
     if not app_.screening.done():
-        console.print(f"[yellow]{t('cli.screen_none', chosen)}[/]")
+        console().print(f"[yellow]{t('cli.screen_none', chosen)}[/]")
     table = Table(title=t("cli.plan_title", chosen, day=today["day"]))
     for column in ("col_name", "col_minutes", "col_summary"):
         table.add_column(t(f"cli.{column}", chosen), overflow="fold")
@@ -270,16 +310,16 @@ def plan(
             _dose_text(item["dose"], item["unit"], chosen),
             item["reason"][chosen],
         )
-    console.print(table if today["items"] else t("cli.plan_empty", chosen))
+    console().print(table if today["items"] else t("cli.plan_empty", chosen))
     for title, key in (("cli.plan_pending", "pending"), ("cli.plan_excluded", "excluded")):
         if today[key]:
-            console.print(f"\n[bold]{t(title, chosen)}[/]")
+            console().print(f"\n[bold]{t(title, chosen)}[/]")
             for item in today[key]:
                 label = _exercise_label(item["exercise_id"], chosen)
-                console.print(f"- {label}: {item['reason'][chosen]}", highlight=False)
+                console().print(f"- {label}: {item['reason'][chosen]}", highlight=False)
     for notice in today["notices"]:
-        console.print(f"[yellow]{notice[chosen]}[/]")
-    console.print(f"\n{t('cli.plan_do', chosen)}")
+        console().print(f"[yellow]{notice[chosen]}[/]")
+    console().print(f"\n{t('cli.plan_do', chosen)}")
 
 
 @plan_app.command("set")
@@ -327,8 +367,10 @@ def plan_set(
 
 def pick(options: list[tuple[str, str]], prompt: str) -> list[str]:
     """Number the options, ask for numbers separated by commas; the ids picked."""
+    from rich.prompt import Prompt
+
     for number, (_, label) in enumerate(options, start=1):
-        console.print(f"  {number}. {label}")
+        console().print(f"  {number}. {label}")
     reply = Prompt.ask(prompt, default="", show_default=False)
     chosen = []
     for part in reply.replace(" ", "").split(","):
@@ -339,6 +381,8 @@ def pick(options: list[tuple[str, str]], prompt: str) -> list[str]:
 
 def red_flag_signs(lang: Lang) -> list[tuple[str, str]]:
     """The warning signs that raise a red flag (alone or with others), as (id, label)."""
+    from vagus.program.safety import red_flags, symptoms
+
     used = {sign for flag in red_flags("en") for trigger in flag.triggers for sign in trigger}
     return [(s.id, s.label) for s in symptoms(lang) if s.id in used]
 
@@ -346,6 +390,8 @@ def red_flag_signs(lang: Lang) -> list[tuple[str, str]]:
 def player_signs(exercise_id: str, lang: Lang) -> list[tuple[str, str]]:
     """What "report a symptom" lists during an exercise: its stop-rule signs, then the
     red-flag signs not among them (the web player lists the same)."""
+    from vagus.program.safety import stop_symptoms
+
     stop = [(s.id, s.label) for s in stop_symptoms(exercise_id, lang)]
     ids = {sign for sign, _ in stop}
     return stop + [(sign, label) for sign, label in red_flag_signs(lang) if sign not in ids]
@@ -353,10 +399,12 @@ def player_signs(exercise_id: str, lang: Lang) -> list[tuple[str, str]]:
 
 def show_safety(safety: SafetyOut, lang: Lang) -> None:
     """Stop rules and red-flag advice, as the brief says, in a panel that stands out."""
+    from rich.panel import Panel
+
     if not safety.symptoms or not safety.advice:
         return
     style = "bold red" if safety.emergency or safety.crisis else "yellow"
-    console.print(Panel("\n\n".join(safety.advice), border_style=style), highlight=False)
+    console().print(Panel("\n\n".join(safety.advice), border_style=style), highlight=False)
 
 
 @app.command()
@@ -388,12 +436,18 @@ def checkin(
 ) -> None:
     """Daily check-in: sleep, headache, digestion, anxiety, pain and fatigue on 0-10, and any
     warning signs (their advice is shown at once)."""
+    from rich.prompt import IntPrompt, Prompt
+
+    from vagus.app.models import CheckinIn
+    from vagus.program import CHECKIN_FIELDS, t
+    from vagus.program.checkin import LABELS as FIELD_LABELS
+
     app_ = open_app()
     chosen = language(app_, lang)
     if confirm_help:
         had_flag = app_.checkins.open_red_flag(chosen) is not None
         app_.checkins.confirm_help()
-        console.print(t("cli.red_flag_confirmed" if had_flag else "cli.red_flag_none", chosen))
+        console().print(t("cli.red_flag_confirmed" if had_flag else "cli.red_flag_none", chosen))
         return
     given = {
         "sleep": sleep,
@@ -407,7 +461,7 @@ def checkin(
     if missing and not interactive():
         fail(f"check-in: missing {', '.join('--' + m for m in missing)} (each 0-10)")
     if missing:
-        console.print(t("cli.checkin_intro", chosen))
+        console().print(t("cli.checkin_intro", chosen))
     for name in missing:
         given[name] = IntPrompt.ask(f"{FIELD_LABELS[name][chosen]} (0-10)")
     symptom_ids = list(dict.fromkeys(symptom or []))
@@ -419,7 +473,7 @@ def checkin(
     entry = parse(CheckinIn, **given, note=note, symptoms=symptom_ids)
     with user_errors():
         out = app_.checkins.add(entry, chosen)
-    console.print(t("cli.checkin_saved", chosen))
+    console().print(t("cli.checkin_saved", chosen))
     show_safety(out.safety, chosen)
 
 
@@ -433,6 +487,10 @@ def questionnaire(
     lang: LangOption = None,
 ) -> None:
     """A validated questionnaire, scored as published (GAD-7, PHQ-8, DSQ-PEM)."""
+    from rich.prompt import IntPrompt
+
+    from vagus.program import QUESTIONNAIRES, t
+
     app_ = open_app()
     chosen = language(app_, lang)
     if name not in QUESTIONNAIRES:
@@ -444,11 +502,11 @@ def questionnaire(
             fail(f"--answers: expected whole numbers separated by commas, got {answers!r}")
         values = [int(part) for part in parts]
     elif interactive():
-        console.print(t("questionnaire.intro", chosen))
+        console().print(t("questionnaire.intro", chosen))
         values = []
         for prompt in form.prompts(chosen):
             scale = " · ".join(f"{i} = {option}" for i, option in enumerate(prompt.options))
-            console.print(f"\n[bold]{prompt.number}.[/] {prompt.question}\n   {prompt.item}")
+            console().print(f"\n[bold]{prompt.number}.[/] {prompt.question}\n   {prompt.item}")
             values.append(IntPrompt.ask(f"   {scale}"))
     else:
         fail("--answers: needed when not run in a terminal")
@@ -457,7 +515,7 @@ def questionnaire(
     if json_out:
         print_json(result.to_dict())
         return
-    console.print(
+    console().print(
         t(
             "cli.questionnaire_saved",
             chosen,
@@ -468,7 +526,7 @@ def questionnaire(
     )
     advice = result.advice(chosen)
     if advice:
-        console.print(advice)
+        console().print(advice)
 
 
 # --- the journal ----------
@@ -484,6 +542,10 @@ def history(
     lang: LangOption = None,
 ) -> None:
     """Everything in your journal, newest first."""
+    from rich.table import Table
+
+    from vagus.program import t
+
     app_ = open_app()
     chosen = language(app_, lang)
     with user_errors():
@@ -492,7 +554,7 @@ def history(
         print_json(entries)
         return
     if not entries:
-        console.print(t("cli.history_empty", chosen))
+        console().print(t("cli.history_empty", chosen))
         return
     table = Table()
     for column in ("history_when", "history_type", "history_what"):
@@ -501,7 +563,7 @@ def history(
         kind_ = str(entry["type"])
         shown = t(f"cli.type_{kind_}", chosen) if kind_ in ENTRY_TYPES else kind_
         table.add_row(local_time(str(entry["started_at"])), shown, _summary(entry, chosen))
-    console.print(table, highlight=False)
+    console().print(table, highlight=False)
 
 
 #: The journal's entry types (`vagus history --type`), each with its name in messages.toml.
@@ -519,12 +581,19 @@ def local_time(iso: str) -> str:
 
 
 def _symptom_text(ids: list[str], lang: Lang) -> str:
+    from vagus.program import t
+    from vagus.program.safety import symptoms
+
     labels = {s.id: s.label for s in symptoms(lang)}
     return t("cli.history_symptoms", lang, symptoms=", ".join(labels.get(i, i) for i in ids))
 
 
 def _summary(entry: dict[str, Any], lang: Lang) -> str:
     """One line of what an entry holds, in ``lang``."""
+    from vagus.app import UserError
+    from vagus.program import CHECKIN_FIELDS, QUESTIONNAIRES, load_catalog, t
+    from vagus.program.checkin import LABELS as FIELD_LABELS
+
     kind = entry["type"]
     parts: list[str] = []
     if kind == "session":
@@ -583,11 +652,13 @@ def export_(
     lang: LangOption = None,
 ) -> None:
     """Export everything (JSON, documented in docs/export-schema.md)."""
+    from vagus.program import t
+
     app_ = open_app()
     chosen = language(app_, lang)
     with user_errors():
         app_.transfer.export(file)
-    console.print(t("cli.exported", chosen, path=str(file)))
+    console().print(t("cli.exported", chosen, path=str(file)))
 
 
 @app.command("import")
@@ -596,11 +667,13 @@ def import_(
     lang: LangOption = None,
 ) -> None:
     """Import an export; a corrupt file is refused whole and nothing changes."""
+    from vagus.program import t
+
     app_ = open_app()
     chosen = language(app_, lang)
     with user_errors():
         counts = app_.transfer.import_file(file)
-    console.print(t("cli.imported", chosen, path=str(file), count=sum(counts.values())))
+    console().print(t("cli.imported", chosen, path=str(file), count=sum(counts.values())))
 
 
 @app.command()
@@ -611,16 +684,20 @@ def forget(
     lang: LangOption = None,
 ) -> None:
     """Delete all your data, after a typed confirmation."""
+    from rich.prompt import Prompt
+
+    from vagus.program import t
+
     app_ = open_app()
     chosen = language(app_, lang)
     word = t("cli.forget_word", chosen)
-    console.print(f"[bold red]{t('cli.forget_warning', chosen)}[/]")
+    console().print(f"[bold red]{t('cli.forget_warning', chosen)}[/]")
     if confirm is None:
         if not interactive():
             fail(f"--confirm {word} is needed when not run in a terminal")
         confirm = Prompt.ask(t("cli.forget_type", chosen, word=word))
     if confirm.strip() not in (word, "DELETE"):
-        console.print(t("cli.forget_cancelled", chosen))
+        console().print(t("cli.forget_cancelled", chosen))
         raise typer.Exit(1)
     done = app_.transfer.forget()
-    console.print(t("cli.forget_done" if done else "cli.forget_done_pending", chosen))
+    console().print(t("cli.forget_done" if done else "cli.forget_done_pending", chosen))

@@ -17,14 +17,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Final
 
 import typer
-from rich.console import Console
 
-from vagus.app import SensorError, build_app
 from vagus.cli._base import app, fail, open_app, user_errors
-from vagus.config import Settings
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
+    from rich.console import Console
 
 #: Addresses that only this machine can reach.
 LOCAL_HOSTS: Final = frozenset({"localhost", "127.0.0.1", "::1"})
@@ -136,6 +134,8 @@ WORKER_SETTINGS_VAR: Final = "_VAGUS_WORKER_SETTINGS"  # not a VAGUS_* setting
 
 def worker_app() -> FastAPI:
     """The server of one worker process, from the settings its parent resolved."""
+    from vagus.app import build_app
+    from vagus.config import Settings
     from vagus.web import create_app
 
     settings = Settings.model_validate_json(os.environ[WORKER_SETTINGS_VAR])
@@ -194,7 +194,9 @@ def serve(
 ) -> None:
     """Start the web app (FastAPI + uvicorn) and print its address."""
     import uvicorn
+    from rich.console import Console
 
+    from vagus.app import SensorError
     from vagus.web import create_app
     from vagus.web._auth import LOGIN_FILE_NAME, save_credential
 

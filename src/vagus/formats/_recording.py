@@ -7,12 +7,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import numpy as np
 
 from vagus.formats._common import FormatError, Kind
 from vagus.hrv._types import FloatArray
+
+if TYPE_CHECKING:
+    from vagus.signals import BeatDetection
 
 #: Header of the beats CSV: the time of the beat that ends each interval, and the interval.
 BEATS_CSV_HEADER: Final[str] = "time_s,rr_ms"
@@ -76,6 +79,10 @@ class Recording:
         Every channel label in the file (EDF, WFDB).
     series : tuple of SeriesInfo
         Every beat series in the file (Apple Health), in time order.
+    beat_times_s : numpy.ndarray or None
+        When the file gives the time of each beat: the time of the beat that ends each interval
+        of ``rr_ms``, in s since the recording's start (its first sample, or the start the file
+        names), one per interval. None when the file holds intervals only.
     """
 
     source: str
@@ -90,6 +97,7 @@ class Recording:
     warnings: list[str] = field(default_factory=list)
     channels: tuple[str, ...] = ()
     series: tuple[SeriesInfo, ...] = ()
+    beat_times_s: FloatArray | None = None
 
     def beats(self) -> tuple[FloatArray, list[str]]:
         """RR intervals in ms for analysis, and every warning about them.
@@ -117,8 +125,32 @@ class Recording:
         >>> rec.beats()
         (array([800., 810.]), [])
         """
+        rr_ms, _, warnings = self.timed_beats()
+        return rr_ms, warnings
+
+    def timed_beats(self) -> tuple[FloatArray, FloatArray | None, list[str]]:
+        """:meth:`beats`, with the time of each interval's end where the file tells it.
+
+        Returns
+        -------
+        rr_ms : numpy.ndarray
+            As :meth:`beats`.
+        times_s : numpy.ndarray or None
+            The time of the beat that ends each interval, in s since the recording's start:
+            for a waveform the detected beats' times from its first sample (intervals left out
+            across unusable stretches keep their true times after the gap); for intervals read
+            from a file, ``beat_times_s`` (None when the file gives no beat times).
+        warnings : list of str
+            As :meth:`beats`.
+
+        >>> import numpy as np
+        >>> rec = Recording("x.txt", "rr-text", "rr", np.array([800.0, 810.0]), None, None,
+        ...                 None, None)
+        >>> rec.timed_beats()
+        (array([800., 810.]), None, [])
+        """
         if self.rr_ms is not None:
-            return self.rr_ms, list(self.warnings)
+            return self.rr_ms, self.beat_times_s, list(self.warnings)
         if self.signal is None or self.fs_hz is None:
             raise FormatError(f"{self.source}: holds neither beat intervals nor a waveform")
         # Imported here: signals loads sleepecg and scipy, which reading RR files never needs.
@@ -133,7 +165,7 @@ class Recording:
                 f"{where}: no two consecutive heartbeats were found in the "
                 f"{self.kind.upper()} waveform"
             )
-        return rr_ms, [*self.warnings, *detection.warnings]
+        return rr_ms, _interval_ends(detection, rr_ms), [*self.warnings, *detection.warnings]
 
     @property
     def duration_s(self) -> float | None:
@@ -176,16 +208,39 @@ class Recording:
         return summary
 
 
+def _interval_ends(detection: BeatDetection, rr_ms: FloatArray) -> FloatArray | None:
+    """The time (s from the first sample) of the beat ending each interval ``detection.rr_ms()``
+    kept: the intervals that span no unusable range, as it decides (checked: where the two
+    could ever disagree, None rather than a wrong time)."""
+    times_s = np.asarray(detection.times_s, dtype=np.float64)
+    keep = np.ones(max(times_s.size - 1, 0), dtype=bool)
+    peaks = np.asarray(detection.peaks, dtype=np.int64)
+    for start, stop in detection.unusable:
+        # An interval spans the range when its beats lie on either side of a sample of it.
+        keep &= ~((peaks[:-1] < stop) & (peaks[1:] > start))
+    ends = times_s[1:][keep]
+    if ends.size != rr_ms.size or not np.allclose(
+        np.diff(times_s)[keep] * 1000.0, rr_ms, rtol=0, atol=1e-6
+    ):
+        return None
+    return np.ascontiguousarray(ends)
+
+
 def _iso(moment: datetime | None) -> str | None:
     return None if moment is None else moment.isoformat()
 
 
-def write_beats_csv(rr_ms: FloatArray | Sequence[float], path: str | Path) -> None:
+def write_beats_csv(
+    rr_ms: FloatArray | Sequence[float],
+    path: str | Path,
+    *,
+    times_s: FloatArray | Sequence[float] | None = None,
+) -> None:
     """Write RR intervals as a CSV of ``time_s,rr_ms`` that ``vagus hrv`` reads back.
 
-    ``time_s`` is the time of the beat that ends each interval, counted from the first beat
-    (which is at 0 s and ends no interval), rounded to 1 microsecond; ``rr_ms`` is written in
-    the shortest form that reads back to the same float.
+    ``time_s`` is the time of the beat that ends each interval, in s since the recording's
+    start, rounded to 1 microsecond; ``rr_ms`` is written in the shortest form that reads back
+    to the same float.
 
     Parameters
     ----------
@@ -193,12 +248,18 @@ def write_beats_csv(rr_ms: FloatArray | Sequence[float], path: str | Path) -> No
         RR intervals in ms, all finite and positive.
     path : str or pathlib.Path
         The CSV file to write (overwritten).
+    times_s : array_like, optional
+        The time of the beat ending each interval, s since the recording's start, one per
+        interval, finite and increasing (:meth:`Recording.timed_beats`: a waveform's detected
+        beats, a file's beat times). Without it, as for a file of intervals only, the recording
+        is taken to start at its first beat: that beat is at 0 s (and ends no interval), and
+        each time is the sum of the intervals up to it.
 
     Raises
     ------
     vagus.hrv.RrDataError
-        For an empty series, a value that is not a positive finite number (naming its index), or
-        a file that cannot be written.
+        For an empty series, a value that is not a positive finite number (naming its index),
+        times that do not match the intervals, or a file that cannot be written.
 
     >>> import tempfile, pathlib
     >>> out = pathlib.Path(tempfile.mkdtemp()) / "beats.csv"
@@ -207,6 +268,11 @@ def write_beats_csv(rr_ms: FloatArray | Sequence[float], path: str | Path) -> No
     time_s,rr_ms
     0.8,800
     1.6125,812.5
+    >>> write_beats_csv([800.0, 812.5], out, times_s=[3.8, 4.6125])
+    >>> print(out.read_text(), end="")
+    time_s,rr_ms
+    3.8,800
+    4.6125,812.5
     """
     target = Path(path)
     values = np.asarray(rr_ms, dtype=np.float64).reshape(-1)
@@ -219,9 +285,20 @@ def write_beats_csv(rr_ms: FloatArray | Sequence[float], path: str | Path) -> No
             f"{target}: RR interval {index} is {float(values[index])!r}; expected a positive "
             f"duration in ms"
         )
-    times_s = np.round(np.cumsum(values) / 1000.0, BEAT_TIME_DECIMALS)
+    if times_s is None:
+        ends = np.cumsum(values) / 1000.0
+    else:
+        ends = np.asarray(times_s, dtype=np.float64).reshape(-1)
+        if ends.size != values.size:
+            raise FormatError(
+                f"{target}: {ends.size} beat times for {values.size} RR intervals; expected "
+                f"one time per interval"
+            )
+        if not (np.all(np.isfinite(ends)) and np.all(np.diff(ends) > 0)):
+            raise FormatError(f"{target}: the beat times are not finite and increasing")
+    times_s_out = np.round(ends, BEAT_TIME_DECIMALS)
     lines = [BEATS_CSV_HEADER]
-    pairs = zip(times_s.tolist(), values.tolist(), strict=True)
+    pairs = zip(times_s_out.tolist(), values.tolist(), strict=True)
     lines.extend(f"{_shortest(t)},{_shortest(rr)}" for t, rr in pairs)
     try:
         target.write_text("\n".join(lines) + "\n", encoding="utf-8")

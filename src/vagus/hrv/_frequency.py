@@ -43,9 +43,7 @@ from typing import Final, Literal
 
 import numpy as np
 import numpy.typing as npt
-import scipy.fft
-from scipy.interpolate import CubicSpline
-from scipy.linalg import solveh_banded
+from scipy.linalg import solve_banded, solveh_banded
 
 from vagus.hrv._constants import (
     AR_ORDER,
@@ -113,9 +111,11 @@ def beat_times(rr_ms: FloatArray) -> FloatArray:
 def resample_rr(rr_ms: FloatArray, fs_hz: float = RESAMPLE_HZ) -> tuple[FloatArray, FloatArray]:
     """Resample the RR series evenly by a cubic spline through the beat times.
 
-    Kubios HRV interpolates the RR tachogram at 4 Hz with a cubic spline (Tarvainen et al. 2014).
-    ``scipy.interpolate.CubicSpline`` with its default not-a-knot ends is the same interpolant
-    as MATLAB's ``spline`` / ``interp1(..., 'spline')`` (Kubios is written in MATLAB).
+    Kubios HRV interpolates the RR tachogram at 4 Hz with a cubic spline (Tarvainen et al. 2014):
+    the not-a-knot cubic spline of MATLAB's ``spline`` / ``interp1(..., 'spline')`` (Kubios is
+    written in MATLAB), which is ``scipy.interpolate.CubicSpline``'s default (tested to 1e-9 ms).
+    :func:`not_a_knot_spline` computes it, so that the HRV engine does not load
+    ``scipy.interpolate`` (0.1-0.14 s of every ``vagus hrv``, issue 12).
 
     Parameters
     ----------
@@ -160,9 +160,80 @@ def resample_rr(rr_ms: FloatArray, fs_hz: float = RESAMPLE_HZ) -> tuple[FloatArr
     # The small epsilon keeps the last beat when the duration is an exact multiple of 1/fs.
     n = math.floor(float(t[-1] - t[0]) * fs_hz + 1e-9) + 1
     grid = t[0] + np.arange(n, dtype=np.float64) / fs_hz
-    spline = CubicSpline(t, rr) if t.size > 2 else None
-    values = spline(grid) if spline is not None else np.interp(grid, t, rr)
+    values = not_a_knot_spline(t, rr, grid) if t.size > 2 else np.interp(grid, t, rr)
     return grid, np.asarray(values, dtype=np.float64)
+
+
+def not_a_knot_spline(x: FloatArray, y: FloatArray, at: FloatArray) -> FloatArray:
+    """The cubic spline through ``(x, y)`` with not-a-knot ends, evaluated at ``at``.
+
+    The interpolant of MATLAB's ``spline`` and of ``scipy.interpolate.CubicSpline(x, y)``
+    (de Boor 1978, A Practical Guide to Splines, ch. IV): the slopes ``s`` at the knots solve a
+    tridiagonal system whose first and last rows ask the third derivative to be continuous at
+    the second and the second-to-last knot; set up and solved as scipy does (its ``_cubic.py``),
+    so the two agree to round-off (tests/hrv/test_frequency.py, 1e-9 ms). Three knots give the
+    parabola through them. Outside ``[x[0], x[-1]]`` the end pieces are extended.
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        Knots, strictly increasing, at least 3.
+    y : numpy.ndarray
+        Values at the knots.
+    at : numpy.ndarray
+        Where to evaluate.
+
+    Examples
+    --------
+    A cubic is its own not-a-knot spline:
+
+    >>> x = np.array([0.0, 1.0, 2.5, 3.0, 4.0])
+    >>> float(not_a_knot_spline(x, x**3, np.array([1.5]))[0])
+    3.375
+    """
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    dx = np.diff(x)
+    slope = np.diff(y) / dx
+    n = x.size
+    if n == 3:
+        a = np.array(
+            [[1.0, 1.0, 0.0], [dx[1], 2.0 * (dx[0] + dx[1]), dx[0]], [0.0, 1.0, 1.0]],
+        )
+        b = np.array([2.0 * slope[0], 3.0 * (dx[0] * slope[1] + dx[1] * slope[0]), 2.0 * slope[1]])
+        s = np.linalg.solve(a, b)
+    else:
+        # Band storage for solve_banded((1, 1)): upper, main and lower diagonals.
+        ab = np.zeros((3, n), dtype=np.float64)
+        ab[1, 1:-1] = 2.0 * (dx[:-1] + dx[1:])
+        ab[0, 2:] = dx[:-1]
+        ab[2, :-2] = dx[1:]
+        b = np.empty(n, dtype=np.float64)
+        b[1:-1] = 3.0 * (dx[1:] * slope[:-1] + dx[:-1] * slope[1:])
+        d = x[2] - x[0]
+        ab[1, 0] = dx[1]
+        ab[0, 1] = d
+        b[0] = ((dx[0] + 2.0 * d) * dx[1] * slope[0] + dx[0] ** 2 * slope[1]) / d
+        d = x[-1] - x[-3]
+        ab[1, -1] = dx[-2]
+        ab[2, -2] = d
+        b[-1] = (dx[-1] ** 2 * slope[-2] + (2.0 * d + dx[-1]) * dx[-2] * slope[-1]) / d
+        s = solve_banded((1, 1), ab, b, overwrite_ab=True, overwrite_b=True, check_finite=False)
+    # Each piece as c0 h^3 + c1 h^2 + c2 h + c3, h = at - x[i] (scipy's PPoly coefficients),
+    # evaluated by Horner's rule in place: 3 arrays of len(at) at most (24 h: 345,600 samples).
+    curvature = (s[:-1] + s[1:] - 2.0 * slope) / dx
+    c0 = curvature / dx
+    c1 = (slope - s[:-1]) / dx - curvature
+    piece = np.clip(np.searchsorted(x, at, side="right") - 1, 0, n - 2)
+    h = np.asarray(at, dtype=np.float64) - x[piece]
+    out = c0[piece]
+    out *= h
+    out += c1[piece]
+    out *= h
+    out += s[:-1][piece]
+    out *= h
+    out += y[:-1][piece]
+    return np.asarray(out, dtype=np.float64)
 
 
 def _smoothness_priors_matrix(n: int, lam: float) -> FloatArray:
@@ -253,8 +324,8 @@ def _detrended_4hz(rr_ms: FloatArray) -> tuple[FloatArray, FloatArray, FloatArra
 
 def _even_grid(fs_hz: float) -> FloatArray:
     """Frequencies 0 .. fs/2 in steps of SPECTRUM_STEP_HZ (the FFT grid of nfft = fs / step)."""
-    freqs: FloatArray = scipy.fft.rfftfreq(round(fs_hz / SPECTRUM_STEP_HZ), d=1.0 / fs_hz)
-    return freqs
+    n = round(fs_hz / SPECTRUM_STEP_HZ)
+    return np.fft.rfftfreq(n, d=1.0 / fs_hz).astype(np.float64, copy=False)
 
 
 def _one_sided(psd: FloatArray, nfft: int) -> FloatArray:
@@ -274,14 +345,16 @@ def _welch_psd(x: FloatArray, fs_hz: float) -> tuple[FloatArray, FloatArray]:
     """
     nperseg = min(round(WELCH_WINDOW_S * fs_hz), x.size)
     nfft = max(round(fs_hz / SPECTRUM_STEP_HZ), nperseg)
-    freqs = scipy.fft.rfftfreq(nfft, d=1.0 / fs_hz)
+    freqs = np.fft.rfftfreq(nfft, d=1.0 / fs_hz).astype(np.float64, copy=False)
     acc = np.zeros(freqs.size, dtype=np.float64)
     if nperseg == 0:
         return freqs, acc
     step = nperseg - int(nperseg * WELCH_OVERLAP)
     segments = np.lib.stride_tricks.sliding_window_view(x, nperseg)[::step]  # a view, no copy
     # Periodic Hann, scipy.signal.welch's "hann" (= scipy.signal.windows.hann(n, sym=False)),
-    # written out so that importing vagus.hrv does not pull in scipy.signal (~0.7 s).
+    # written out so that importing vagus.hrv does not pull in scipy.signal (~0.5 s); the FFTs
+    # are numpy's (pocketfft, as scipy.fft's), which numpy has loaded anyway: scipy.fft would
+    # add 0.04 s to every `vagus hrv` (issue 12).
     # scipy returns ones for a one-sample window; so do we.
     window = (
         0.5 - 0.5 * np.cos(2.0 * np.pi * np.arange(nperseg) / nperseg)
@@ -290,7 +363,7 @@ def _welch_psd(x: FloatArray, fs_hz: float) -> tuple[FloatArray, FloatArray]:
     )
     block = 64  # 64 segments x 2001 complex bins = 2 MB per block
     for start in range(0, segments.shape[0], block):
-        spectra = scipy.fft.rfft(segments[start : start + block] * window, n=nfft, axis=-1)
+        spectra = np.fft.rfft(segments[start : start + block] * window, n=nfft, axis=-1)
         acc += np.sum(spectra.real**2 + spectra.imag**2, axis=0)
     acc /= fs_hz * float(np.sum(window**2)) * segments.shape[0]
     return freqs, _one_sided(acc, nfft)
@@ -388,7 +461,7 @@ def _fourier_sums(
     the doubled frequencies: the Taylor series stop after about 22 and 30 terms, when the bound
     ``x^p / p!`` of the next term falls below 1e-17 of ``sum |y|`` (or of N).
     """
-    size = scipy.fft.next_fast_len(2 * n_freq + 1, real=True)
+    size = _fast_len(2 * n_freq + 1)
     half = size // 2
     step_s = 1.0 / (df_hz * size)
     m = np.rint(t / step_s)
@@ -410,9 +483,9 @@ def _fourier_sums(
     p = 0
     while (bound_y >= _NUDFT_TOLERANCE or bound_2 >= _NUDFT_TOLERANCE) and p < 80:
         if bound_y >= _NUDFT_TOLERANCE:
-            spectrum = scipy.fft.rfft(np.bincount(bins, weights=y * r_p, minlength=size))
+            spectrum = np.fft.rfft(np.bincount(bins, weights=y * r_p, minlength=size))
             sum_y += coef_y * spectrum[1 : n_freq + 1].conj()
-        spectrum = scipy.fft.rfft(np.bincount(bins, weights=r_p, minlength=size))
+        spectrum = np.fft.rfft(np.bincount(bins, weights=r_p, minlength=size))
         values = spectrum[index_2]
         sum_2 += coef_2 * np.where(folded, values, values.conj())
         p += 1
@@ -422,6 +495,27 @@ def _fourier_sums(
         coef_2 *= 2j * w / p
         r_p *= r
     return sum_y, sum_2
+
+
+def _fast_len(n: int) -> int:
+    """The smallest 5-smooth number (2^a 3^b 5^c) >= ``n``: a length the FFT takes quickly
+    (``scipy.fft.next_fast_len(n, real=True)`` without loading scipy.fft).
+
+    >>> _fast_len(1), _fast_len(7), _fast_len(131_073)
+    (1, 8, 131220)
+    """
+    best = 1 << max(n - 1, 0).bit_length()  # the next power of two
+    p5 = 1
+    while p5 < best:
+        p35 = p5
+        while p35 < best:
+            # The smallest power of two that lifts p35 to n or more.
+            quotient = -(-n // p35)
+            candidate = p35 << max(quotient - 1, 0).bit_length()
+            best = min(best, candidate)
+            p35 *= 3
+        p5 *= 5
+    return best
 
 
 def _lomb_grid(duration_s: float) -> tuple[float, int]:
