@@ -148,3 +148,28 @@ def test_indices_speak_norwegian() -> None:
     markdown = runner.invoke(app, ["indices", "--markdown", "--lang", "nb"]).stdout
     assert "## Frekvensdomenet" in markdown
     assert "287,9 s" in markdown  # a decimal comma in Norwegian
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        (
+            "en",
+            r"Correction: \d+ of \d+ intervals changed; RMSSD [\d.,]+ ms before, [\d.,]+ ms after",
+        ),
+        ("nb", r"Korrigering: \d+ av \d+ intervaller endret; RMSSD [\d,]+ ms før, [\d,]+ ms etter"),
+    ],
+)
+def test_table_says_what_correction_changed(lang: str, expected: str) -> None:
+    import re
+
+    data = json.loads(runner.invoke(app, ["hrv", "--example", "--json"]).stdout)
+    result = runner.invoke(app, ["hrv", "--example", "--lang", lang], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    line = next(x for x in result.stdout.splitlines() if x.startswith(expected.split(":")[0]))
+    assert re.fullmatch(expected, line.strip()), line
+    assert f" {data['artifacts']['changed']} " in line
+    assert f" {data['n_intervals']} " in line
+    # With correction off nothing is changed: no such line.
+    off = runner.invoke(app, ["hrv", "--example", "--no-correct", "--lang", lang])
+    assert expected.split(":")[0] not in off.stdout

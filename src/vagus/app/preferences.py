@@ -44,7 +44,7 @@ class PreferenceService:
         self._app = app
 
     def _stored(self) -> dict[str, object]:
-        return dict(self._app.journal.get_setting(SETTING_PREFS, {}) or {})
+        return dict(self._app.stored_setting(SETTING_PREFS, {}) or {})
 
     def get(self) -> Prefs:
         """The preferences; a stored value that no longer validates falls back to its default

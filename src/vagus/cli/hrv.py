@@ -126,18 +126,34 @@ def _render_report(console: Console, source: str, report: HrvReport, lang: Lang 
     )
     console.print(summary, highlight=False)
     art = report.artifacts
-    kinds = ", ".join(f"{kind} {count}" for kind, count in art.by_type.items() if count)
+    kinds = ", ".join(
+        f"{t(f'cli.hrv.kind.{kind}', lang)} {count}" for kind, count in art.by_type.items() if count
+    )
     console.print(
         t(
             "cli.hrv.artifacts_corrected" if art.enabled else "cli.hrv.artifacts_found",
             lang,
             detected=art.detected,
-            beats=report.n_beats,
+            intervals=report.n_intervals,
             percent=format_number(art.percent, lang, 1),
             kinds=": " + kinds if kinds else "",
         ),
         highlight=False,
     )
+    if art.enabled:
+        # What correction did to the numbers: intervals changed (corrected or, out of the
+        # physiological range, left out) and RMSSD, the index it moves most, before and after.
+        console.print(
+            t(
+                "cli.hrv.correction",
+                lang,
+                changed=art.changed,
+                intervals=report.n_intervals,
+                before=format_value(art.rmssd_before, "ms", lang),
+                after=format_value(art.rmssd_after, "ms", lang),
+            ),
+            highlight=False,
+        )
     # Meanings only where they fit on one line; `vagus indices` lists them all.
     explain = console.width >= _EXPLAIN_MIN_WIDTH
     tables = []
