@@ -24,7 +24,7 @@ import pytest
 from artifact_injection import KINDS, Injected, inject_share
 from vagus.hrv import analyze, correct_rr, detect_artifacts
 from vagus.hrv._registry import INDICES
-from vagus.hrv._types import FloatArray
+from vagus.hrv._types import BoolArray, FloatArray
 
 TIME_INDICES = tuple(index.name for index in INDICES if index.domain == "time")
 SEEDS = range(3)
@@ -85,7 +85,7 @@ def test_clean_recordings_are_left_alone(dataset: FloatArray) -> None:
     # Target: at most 0.2 % of the intervals changed; every time-domain index within 1 % of its
     # value without correction. Measured: 0 changed on nsr-5min and both systole series (the
     # paper's method: 5, 17 and 14, RMSSD -5.8 %, -5.2 %, -6.8 %); 4 of 4684 on nsr-60min
-    # (0.09 %, two sharp short-long pairs), largest change SDSD -0.57 % (before: 83, -8.5 %).
+    # (0.09 %, two sharp short-long pairs), largest change RMSSD -0.43 % (before: 83, -8.5 %).
     corrected = analyze(dataset)
     plain = analyze(dataset, correct=False)
     assert corrected.artifacts.changed <= 0.002 * dataset.size
@@ -103,7 +103,7 @@ def test_clean_recordings_are_left_alone(dataset: FloatArray) -> None:
 # --- 2. injected artifacts -----------------------------------------------------------------------
 
 
-def found(flags: FloatArray, artifact: Injected) -> bool:
+def found(flags: BoolArray, artifact: Injected) -> bool:
     """A flag on one of the injected intervals or on an interval right next to them."""
     return bool(flags[max(0, artifact.first - 1) : artifact.last + 2].any())
 
@@ -114,26 +114,24 @@ def found(flags: FloatArray, artifact: Injected) -> bool:
 def test_injected_artifacts_found_and_rmssd_restored(
     dataset: FloatArray, kind: str, percent: float
 ) -> None:
-    # Target: >= 95 % found; RMSSD within 2 % of the uncorrected clean series. Three seeds per
-    # case. Measured (seeds 0-2): found 96.5-100 % pooled (worst seed 93.6 %, ectopic 1 % on
-    # nsr-60min: 3 of 47 missed); RMSSD mean error within +-1.7 %, worst seed +2.9 % (missed
-    # 5 % on nsr-60min). The reported RMSSD leaves out the differences that touch an estimated
-    # interval, so its error is sampling (which differences go), not bias; on nsr-60min, whose
-    # RMSSD rests on a few large differences, that reaches 3 % for one seed. Bounds: 95 % found
-    # pooled, mean error 2 %, each seed 3.5 %.
-    hits = total = 0
-    errors = []
+    # Target, for every seed: >= 95 % found; RMSSD within 2 % of the uncorrected clean series.
+    # Three seeds per case here; benchmarks/artifact_validation.py --seeds 10 measures ten:
+    # worst seed found 95.7 % (1 % ectopic on nsr-60min: 2 of 47 not flagged, premature by
+    # 7-10 % of the line around them, where sinus arrhythmia moves the line as much), RMSSD
+    # worst seed -1.90 % (3 % ectopic on nsr-60min), mean error within 0.9 %. The reported
+    # RMSSD leaves out the difference inside each split or sum-keeping pair and those touching
+    # an interpolated interval, and keeps the outer differences of splits and pairs (see
+    # vagus.hrv._artifacts._unmeasured): leaving out all three per artifact cost up to 2.3 %
+    # in sampling error (3 % missed or ectopic on systole-task1-ecg). Bounds: the targets.
+    clean_rmssd = rmssd(dataset)
     for seed in SEEDS:
         bad, where = inject_share(dataset, seed, kind, percent)
         flags = detect_artifacts(bad).any
-        hits += sum(found(flags, a) for a in where)
-        total += len(where)
+        hits = sum(found(flags, a) for a in where)
+        assert hits >= 0.95 * len(where), seed
         _, report = correct_rr(bad)
         assert report.rmssd_after is not None
-        errors.append(report.rmssd_after / rmssd(dataset) - 1.0)
-    assert hits >= 0.95 * total
-    assert abs(float(np.mean(errors))) <= 0.02
-    assert max(abs(e) for e in errors) <= 0.035
+        assert abs(report.rmssd_after / clean_rmssd - 1.0) <= 0.02, seed
 
 
 # --- 3. annotated ectopic beats ------------------------------------------------------------------
@@ -158,9 +156,11 @@ def test_mitbih_100_annotated_ectopic_beats(mitdb_100_dir: Path) -> None:
     near[np.minimum(premature + 1, rr.size - 1)] = True
     assert (flags & ~near).sum() <= 0.002 * (~near).sum()
     # The correction restores the rhythm: RMSSD with correction is close to that of the normal
-    # beats' own differences (those not touching a premature beat). Measured: 27.48 ms, equal
-    # to them (the differences touching the corrected pairs are left out); over all differences
-    # of the corrected series 28.02 ms; uncorrected 63.2 ms. Bound: 5 %.
+    # beats' own differences (those not touching a premature beat): 27.48 ms. Measured: 28.18
+    # ms (+2.5 %; the outer differences of the corrected pairs are kept, and an atrial premature
+    # beat's pause rarely compensates fully, so they carry the pair's shortfall); with every
+    # difference touching a corrected pair left out, 27.48 ms; over all differences of the
+    # corrected series 28.02 ms; uncorrected 63.2 ms. Bound: 5 %.
     _, report = correct_rr(rr)
     touching = near[1:] | near[:-1]
     normal = math.sqrt(float(np.mean(np.diff(rr)[~touching] ** 2)))
