@@ -209,7 +209,7 @@ def main() -> None:
         write_edf(files["synthetic 1 h"], synthetic_ecg(3600.0))
         write_edf(files["real 1 h"], real_ecg(3600.0))
         write_edf(files["real 24 h"], real_ecg(86400.0))
-        vagus_pipeline(files["real 1 h"])  # warm-up: numba's sample-entropy kernel, caches
+        vagus_pipeline(files["real 1 h"])  # warm-up: imports, caches
 
         rows = []
         for name in ("synthetic 1 h", "real 1 h"):

@@ -81,12 +81,11 @@ def rss_report() -> None:
 
     imported = peak_mb()
     analyze(synthetic_rr(3600.0))
-    with_numba = peak_mb()
+    after_hour = peak_mb()
     analyze(synthetic_rr(86400.0))
     print(
         f"process peak RSS: {imported:.0f} MB after importing vagus.hrv (Python, numpy, scipy); "
-        f"{with_numba:.0f} MB once numba's kernel is loaded; {peak_mb():.0f} MB after the 24 h "
-        "analysis"
+        f"{after_hour:.0f} MB after a 1 h analysis; {peak_mb():.0f} MB after the 24 h analysis"
     )
 
 
@@ -105,11 +104,10 @@ def main() -> None:
     warnings.simplefilter("ignore")
 
     print(f"# vagus.hrv vs NeuroKit2 on {platform.processor() or platform.machine()}, 1 thread")
-    # Sample entropy loads its numba kernel on the first series of 1,000+ beats; that one-off
-    # cost (compiling, or loading the on-disk cache) is reported apart from the warm runs.
+    # The first call in a process (imports, first-use caches) is reported apart from the warm runs.
     start = time.perf_counter()
     analyze(synthetic_rr(3600.0))
-    print(f"first call (numba compile or cache load): {time.perf_counter() - start:.2f} s\n")
+    print(f"first call in the process: {time.perf_counter() - start:.2f} s\n")
     rows = []
     for name in names:
         rr = synthetic_rr(SERIES_S[name])

@@ -229,7 +229,7 @@ def live_cost(rr_ms: np.ndarray, minutes: float) -> LiveCost:
     whole = LiveAnalysis()
     for x in rr:
         whole.add(x)
-    whole.refresh()  # warm-up: imports, numba, caches
+    whole.refresh()  # warm-up: imports, caches
     reruns = []
     for _ in range(LIVE_RERUN_REPEATS):
         whole.analysed_beats = 0  # stale again: the same beats are analysed afresh

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import tracemalloc
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from format_writers import synthetic_ecg
 
 from vagus.formats import FormatError, detect, load
 from vagus.hrv import RrDataError
+from vagus.hrv._rr import MAX_LINE_CHARS
 from vagus.hrv._types import FloatArray
 
 
@@ -208,3 +210,47 @@ def test_errors_name_file_and_line(tmp_path: Path) -> None:
     empty.write_text("")
     with pytest.raises(RrDataError, match=r"empty\.txt: the file is empty"):
         load(empty)
+
+
+# --- issue 12: over-long lines, values with units, a unit change ------------------------------
+
+
+def test_one_huge_line_is_refused_before_decoding(tmp_path: Path) -> None:
+    # Issue 12: an upload of 500 MiB of zeros on one line cost +943 MB RSS and stalled the
+    # server 2.1 s, because the whole file was decoded. 16 MiB here, the same path: refused
+    # at line 1 after one 1 MiB chunk.
+    path = tmp_path / "upload.txt"
+    path.write_bytes(b"0" * (16 * 1024 * 1024))
+    assert detect(path) == "rr-text"
+    tracemalloc.start()
+    try:
+        with pytest.raises(RrDataError, match=r"upload\.txt, line 1: the line is longer than"):
+            load(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 4 * 1024 * 1024  # about one chunk, not the file
+
+
+def test_long_line_in_a_polar_file_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "polar.txt"
+    path.write_text(
+        "Phone timestamp;RR-interval [ms]\n2024-01-01T08:00:00;812\n2024-01-01T08:00:01;"
+        + "8" * (MAX_LINE_CHARS + 1)
+        + "\n"
+    )
+    with pytest.raises(RrDataError, match=r"polar\.txt, line 3: the line is longer"):
+        load(path)
+
+
+def test_kubios_export_with_units_and_crlf_reads(tmp_path: Path, rr_ms: FloatArray) -> None:
+    path = tmp_path / "rr.txt"
+    path.write_bytes("".join(f"{int(x)} ms\r\n" for x in rr_ms).encode())
+    np.testing.assert_array_equal(load(path).rr_ms, rr_ms)
+
+
+def test_unit_change_inside_a_text_export_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "rr.txt"
+    path.write_text("812\n" * 20 + "0.812\n" * 20)
+    with pytest.raises(RrDataError, match=r"rr\.txt, line 21: the unit changes here"):
+        load(path)

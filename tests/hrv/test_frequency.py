@@ -26,9 +26,11 @@ from vagus.hrv._constants import (
     VLF_BAND_HZ,
 )
 from vagus.hrv._frequency import (
+    FREQUENCY_INDICES,
     LOMB_MAX_FREQ_HZ,
     LOMB_MAX_POINTS,
     METHODS,
+    Method,
     _burg,
     _fast_len,
     _fourier_sums,
@@ -527,3 +529,28 @@ def test_fast_len_is_scipys_next_fast_len() -> None:
     rng = np.random.default_rng(5)
     for n in [*range(1, 2000), *rng.integers(2000, 10**7, 300).tolist()]:
         assert _fast_len(n) == scipy.fft.next_fast_len(n, real=True), n
+
+
+@pytest.mark.parametrize("method", ["welch", "lomb", "ar"])
+def test_absurd_intervals_do_not_size_the_grid(method: Method) -> None:
+    """Issue 12: the 4 Hz grid grows with the sum of the intervals. A few values no heart makes
+    (1e12 ms would ask for terabytes) give undefined indices with a named reason, at once."""
+    rr = np.full(2000, 800.0)
+    rr[[10, 11, 12]] = 1e12
+    notes: list[str] = []
+    values = frequency_domain(rr, method=method, warnings=notes)
+    assert set(values) == set(FREQUENCY_INDICES)
+    assert all(v is None for v in values.values())
+    assert len(notes) == len(FREQUENCY_INDICES)
+    assert all(getattr(n, "code", "") == "hrv.undefined.spectrum_span" for n in notes)
+    with pytest.raises(ValueError, match="longer than the 3000 ms"):
+        power_spectrum(rr, method=method)
+
+
+def test_long_but_bounded_intervals_still_computed() -> None:
+    """One 1,000,000 ms value among 2,000 beats keeps the mean under 3,000 ms: the grid is at
+    most 12 samples a beat and the spectrum is computed."""
+    rr = np.full(2000, 800.0)
+    rr[1000] = 1e6
+    values = frequency_domain(rr)
+    assert values["total_power"] is not None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import tracemalloc
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from vagus.hrv import RrDataError, detect_unit, parse_rr_text, read_rr, validate_rr
+from vagus.hrv._rr import MAX_LINE_CHARS, check_line_lengths
 
 
 def write(tmp_path: Path, text: str, name: str = "rr.txt") -> Path:
@@ -201,3 +204,100 @@ def test_any_text_parses_or_raises_rr_error(text: str) -> None:
         assert out.dtype == np.float64
         assert np.all(np.isfinite(out))
         assert np.all(out > 0)
+
+
+# --- issue 12: values with their unit, a unit change inside a file, over-long lines ----------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("812 ms\n798 ms\n805 ms\n", [812.0, 798.0, 805.0]),
+        ("812ms\n798 msec\n", [812.0, 798.0]),
+        ("0.812 s\n0,798 s\n", [812.0, 798.0]),
+        ("0.812 s\n798 ms\n", [812.0, 798.0]),  # each value's own unit
+        ("rr\n812 ms\n798 ms\n", [812.0, 798.0]),
+        ("t;rr\n0;812 ms\n1;798 ms\n", [812.0, 798.0]),
+    ],
+    ids=["ms", "ms-variants", "seconds", "mixed-written", "header", "csv-cells"],
+)
+def test_value_with_its_unit_is_read(tmp_path: Path, text: str, expected: list[float]) -> None:
+    # Issue 12: "812 ms" lines gave "no RR column in the header ('992.0', 'ms')".
+    np.testing.assert_allclose(read_rr(write(tmp_path, text)), expected, rtol=1e-12)
+
+
+def test_unit_change_ms_to_s_halfway_is_refused_naming_the_line(tmp_path: Path) -> None:
+    # Issue 12: read as it was, this file gave mean NN 380 ms and max HR 97,126 bpm.
+    text = "".join(f"{800 + i % 7}\n" for i in range(50)) + "".join(
+        f"0.{800 + i % 7}\n" for i in range(50)
+    )
+    message = error_of(write(tmp_path, "# a comment\n" + text))
+    assert "line 52" in message  # the first value in seconds (after the comment line)
+    assert "unit changes" in message
+    assert "seconds" in message
+    assert "milliseconds" in message
+    assert "--unit" in message
+
+
+def test_unit_change_s_to_ms_is_refused(tmp_path: Path) -> None:
+    text = "0.8\n" * 30 + "812\n" * 30
+    message = error_of(write(tmp_path, text))
+    assert "line 31" in message
+    assert "began in seconds" in message
+
+
+def test_one_stray_value_is_not_a_unit_change(tmp_path: Path) -> None:
+    # One 812 among values in seconds is an artifact (812 s), left to the range check.
+    rr = read_rr(write(tmp_path, "0.8\n" * 30 + "812\n" + "0.8\n" * 30))
+    assert rr.size == 61
+    assert rr[30] == 812_000.0
+
+
+def test_explicit_unit_reads_a_mixed_file_in_one_unit(tmp_path: Path) -> None:
+    path = write(tmp_path, "812\n" * 10 + "0.8\n" * 10)
+    rr = read_rr(path, unit="ms")
+    assert rr[0] == 812.0
+    assert rr[-1] == 0.8  # the range check leaves 0.8 ms out later
+
+
+def test_over_long_line_is_refused_naming_it(tmp_path: Path) -> None:
+    path = tmp_path / "rr.txt"
+    path.write_bytes(b"812\n798\n" + b"0" * (MAX_LINE_CHARS + 10) + b"\n805\n")
+    message = error_of(path)
+    assert "line 3" in message
+    assert "longer than 64 KiB" in message
+    with pytest.raises(RrDataError, match="input, line 3: the line is longer"):
+        parse_rr_text(path.read_text())
+
+
+@pytest.mark.parametrize("ending", [b"\n", b"\r\n", b"\r"])
+def test_line_scan_counts_lines_like_the_parser(ending: bytes) -> None:
+    lines = [b"812"] * 5 + [b"9" * (MAX_LINE_CHARS + 1)]
+    stream = io.BytesIO(ending.join(lines) + ending)
+    with pytest.raises(RrDataError, match=r"x\.txt, line 6:"):
+        check_line_lengths(stream, "x.txt")
+    # Lines of exactly the limit pass, also when a chunk boundary splits "\r\n".
+    ok = ending.join([b"8" * MAX_LINE_CHARS] * 40)
+    check_line_lengths(io.BytesIO(ok), "x.txt")
+
+
+def test_line_scan_over_a_chunk_boundary() -> None:
+    # The long line starts in one 1 MiB chunk and ends in the next.
+    data = b"812\n" * 262_000 + b"7" * (MAX_LINE_CHARS + 1) + b"\n"
+    with pytest.raises(RrDataError, match=r"line 262001:"):
+        check_line_lengths(io.BytesIO(data), "x.txt")
+
+
+def test_a_huge_line_is_refused_without_reading_it_whole(tmp_path: Path) -> None:
+    # Issue 12: 500 MiB of zeros on one line cost +943 MB RSS. 16 MiB here (the same path):
+    # the scan stops in the first 1 MiB chunk, so Python allocates about a chunk's worth.
+    path = tmp_path / "zeros.txt"
+    path.write_bytes(b"0" * (16 * 1024 * 1024))  # "0" characters, no line break
+    tracemalloc.start()
+    try:
+        with pytest.raises(RrDataError, match="line 1: the line is longer"):
+            read_rr(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 4 * 1024 * 1024  # about one chunk, not the 16 MiB file

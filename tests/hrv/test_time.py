@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from vagus.hrv._constants import HISTOGRAM_BIN_MS
-from vagus.hrv._time import histogram, time_domain, tinn
+from vagus.hrv._time import HISTOGRAM_MAX_MS, histogram, time_domain, tinn
 from vagus.hrv._types import FloatArray
 
 # Same convention as NeuroKit2's hrv_time (sample SD, pNNx over the number of NN intervals,
@@ -115,3 +115,43 @@ def test_single_beat_and_constant_series() -> None:
     assert flat["ln_rmssd"] is None
     assert flat["hti"] == 1.0
     assert any(w.startswith("ln_rmssd") for w in warnings)
+
+
+@pytest.mark.parametrize(
+    "nn",
+    [
+        np.array([800.0] * 5 + [810.0, 830.0, 870.0]),  # peak at the first occupied bin
+        np.array([700.0, 760.0, 790.0] + [800.0] * 5),  # peak at the last bin
+        np.array([800.0]),  # one bin
+        np.array([500.0, 800.0, 800.0, 1200.0, 1500.0]),  # sparse, wide
+        np.array([0.8, 0.81, 800.0, 800.0, 810.0]),  # values near 0 ms: bins from the start
+    ],
+    ids=["peak-first", "peak-last", "one-bin", "sparse", "near-zero"],
+)
+def test_tinn_prefix_sums_match_brute_force_on_edge_shapes(nn: FloatArray) -> None:
+    # The prefix-sum flank search is the least-squares definition: exact (1e-9 ms).
+    assert tinn(nn) == pytest.approx(tinn_brute_force(nn), abs=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("case", "value"),
+    [("1,000,000 ms", 1_000_000.0), ("200,000 ms", 200_000.0), ("812 s", 812_000.0)],
+)
+def test_tinn_is_none_beyond_the_histogram_range(case: str, value: float) -> None:
+    # Issue 12: one absurd interval made the histogram 80-122 GiB (or 15 GB, 18-40 s).
+    nn = np.concatenate([np.full(100, 800.0) + np.arange(100) % 9, [value]])
+    assert tinn(nn) is None
+    warnings: list[str] = []
+    out = time_domain(nn, warnings)
+    assert out["tinn"] is None
+    assert [w.split(":")[0] for w in warnings] == ["tinn"]
+    assert "60000 ms" in warnings[0]
+    # The triangular index needs only the fullest bin: computed from the occupied bins.
+    _, per_bin = np.unique(np.floor(nn / HISTOGRAM_BIN_MS), return_counts=True)
+    assert out["hti"] == nn.size / per_bin.max()
+
+
+def test_histogram_range_limit_is_inclusive() -> None:
+    nn = np.array([800.0, 800.0, 810.0, HISTOGRAM_MAX_MS])
+    assert tinn(nn) is not None
+    assert tinn(np.array([800.0, 800.0, 810.0, np.nextafter(HISTOGRAM_MAX_MS, np.inf)])) is None

@@ -45,11 +45,14 @@ from typing import Final
 
 import numpy as np
 
-from vagus.formats._common import FormatError, Kind, decode_text, read_bytes, shorten
+from vagus.formats._common import FormatError, Kind, check_file, decode_text, shorten
 from vagus.formats._recording import Recording
 from vagus.hrv import Unit, parse_rr_text
 from vagus.hrv._notices import Notice
-from vagus.hrv._rr import _content_lines  # the lines parse_rr_text reads, numbered as it does
+from vagus.hrv._rr import (  # the lines parse_rr_text reads, numbered as it does
+    _content_lines,
+    check_line_lengths,
+)
 from vagus.hrv._types import FloatArray
 
 
@@ -216,7 +219,7 @@ def sniff_text(text: str, name: str) -> str:
 def read_text(path: Path, fmt: str, *, unit: Unit | None, column: str | None) -> Recording:
     """Read a text export as ``fmt`` (one of the text formats)."""
     source = str(path)
-    text = decode_text(read_bytes(path), source).removeprefix("\ufeff")
+    text = decode_text(_read_short_lines(path, source), source).removeprefix("\ufeff")
     if fmt == "polar":
         return _read_polar(text, source, unit=unit, column=column)
     if fmt == "hrv-logger":
@@ -248,6 +251,23 @@ def read_text(path: Path, fmt: str, *, unit: Unit | None, column: str | None) ->
             {"app": "Elite HRV"},
         )
     return Recording(source, fmt, "rr", rr_ms, None, None, None, None, {})
+
+
+def _read_short_lines(path: Path, source: str) -> bytes:
+    """The whole file, once a chunked scan has found no line longer than ``MAX_LINE_CHARS``.
+
+    No text export has long lines (one value or one table row per line), so a file with one
+    is refused, naming the line, before it is read whole and decoded: a 500 MiB upload of
+    zeros on one line costs a 1 MiB chunk, not 1 GB (issue 12).
+    """
+    check_file(path)
+    try:
+        with path.open("rb") as stream:
+            check_line_lengths(stream, source)
+            stream.seek(0)
+            return stream.read()
+    except OSError as error:
+        raise FormatError(f"{path}: cannot be read ({error.strerror or error})") from None
 
 
 def _elite_start(name: str) -> datetime | None:

@@ -1,6 +1,6 @@
 """The HRV engine: RR intervals -> artifact correction -> validated indices.
 
-Pure numpy/scipy (and numba for sample entropy); the only I/O is :func:`read_rr`, which reads a
+Pure numpy/scipy; the only I/O is :func:`read_rr`, which reads a
 text file and hands it to the pure parser.
 
 >>> import numpy as np

@@ -49,6 +49,7 @@ from vagus.hrv._constants import (
     AR_ORDER,
     HF_BAND_HZ,
     LF_BAND_HZ,
+    MAX_RR_MS,
     RESAMPLE_HZ,
     SMOOTHNESS_PRIORS_LAMBDA,
     VLF_BAND_HZ,
@@ -569,6 +570,30 @@ def _lomb_psd(rr_ms: FloatArray) -> tuple[FloatArray, FloatArray]:
     return freqs, 2.0 * dt * p
 
 
+#: The indices :func:`frequency_domain` returns, in its order.
+FREQUENCY_INDICES: Final[tuple[str, ...]] = (
+    "vlf",
+    "lf",
+    "hf",
+    "total_power",
+    "lf_nu",
+    "hf_nu",
+    "lf_hf",
+    "vlf_peak",
+    "lf_peak",
+    "hf_peak",
+    "ln_hf",
+)
+
+
+def _too_long_for_grid(rr: FloatArray) -> bool:
+    """The 4 Hz grid (and Lomb's) grows with the *sum* of the intervals, not their number: an
+    average interval beyond ``MAX_RR_MS`` (no heart makes one) would let a few absurd values ask
+    for gigabytes (issue 12: every index's cost bounded by the data's length). ``analyze``
+    leaves such intervals out before; this keeps the public functions bounded too."""
+    return bool(rr.size) and float(np.sum(rr)) > MAX_RR_MS * rr.size
+
+
 def power_spectrum(rr_ms: FloatArray, *, method: Method = "welch") -> tuple[FloatArray, FloatArray]:
     """Power spectral density of an RR series, one-sided, in ms^2/Hz.
 
@@ -605,6 +630,11 @@ def power_spectrum(rr_ms: FloatArray, *, method: Method = "welch") -> tuple[Floa
     """
     _check_method(method)
     rr = np.asarray(rr_ms, dtype=np.float64)
+    if _too_long_for_grid(rr):
+        raise ValueError(
+            f"rr_ms: the intervals average {float(np.mean(rr)):.0f} ms, longer than the "
+            f"{MAX_RR_MS:.0f} ms a heartbeat interval can last"
+        )
     if method == "lomb":
         return _lomb_psd(rr)
     # Only the detrended series is kept, so the time grid and the raw 4 Hz series are freed.
@@ -707,7 +737,22 @@ def frequency_domain(
     """
     _check_method(method)
     notes: list[str] = [] if warnings is None else warnings
-    freqs, psd = power_spectrum(rr_ms, method=method)
+    rr = np.asarray(rr_ms, dtype=np.float64)
+    if _too_long_for_grid(rr):
+        mean_ms = float(np.mean(rr))
+        for name in FREQUENCY_INDICES:
+            notes.append(
+                Notice(
+                    "hrv.undefined.spectrum_span",
+                    f"{name}: undefined, the intervals average {mean_ms:.0f} ms, longer than "
+                    f"the {MAX_RR_MS:.0f} ms a heartbeat interval can last",
+                    index=name,
+                    mean_ms=mean_ms,
+                    limit_ms=MAX_RR_MS,
+                )
+            )
+        return dict.fromkeys(FREQUENCY_INDICES)
+    freqs, psd = power_spectrum(rr, method=method)
 
     def power(band: tuple[float, float]) -> float:
         value = band_power(freqs, psd, band)

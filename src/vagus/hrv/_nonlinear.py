@@ -17,16 +17,20 @@ where it follows the papers, so that the two agree to rounding error (tested):
   PhysioNet's ``sampen.c`` uses ``< r``, which differs only when a distance equals r exactly).
   r defaults to 0.2 x SDNN with the sample SD (n-1), as NeuroKit2's ``hrv_nonlinear``.
 
-Sample entropy is computed exactly, also on 24-hour recordings, with a compiled (numba) count:
-see ``_match_counts_fast``. numba is imported and the count compiled on the first call that
-needs it, never on import, and short series (5 minutes) are counted with numpy alone.
+Sample entropy is counted with numpy alone (no compiler, nothing to build on a first run): exactly
+when the count checks at most ``SAMPEN_EXACT_MAX_PAIRS`` pairs of distinct templates, which
+covers 5-minute and 1-hour recordings, periodic or repetitive series of any length and 24 hours
+recorded at a strap's usual resolution (1/128 s); beyond that (24 hours of values that rarely
+repeat, or a million beats in two tight clusters), estimated from the pairs among an evenly
+spaced subset of the templates, and said so in the warnings. See ``_match_counts_exact``
+and ``_match_counts``. (An earlier version compiled an exact count with numba on the first
+call: 2-3.6 s on a user's first run and about 145 MB of RSS, issue 12.)
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from functools import cache
 from typing import Final
 
 import numpy as np
@@ -53,11 +57,14 @@ DFA_MIN_BOX_BEATS: Final[int] = 3
 #: noise, not variability: the SD of a constant series computed in floating point comes out near
 #: 1e-15 x its value, and no recording resolves RR to better than 1e-6 of an interval.
 NUMERICAL_ZERO_REL: Final[float] = 1e-12
-#: Below this many beats sample entropy is counted with numpy alone (brute force, about 25 ms at
-#: 1000 beats): importing numba and loading its compiled count costs about 0.5 s, more than the
-#: whole count of a 5-minute or 1-hour recording.
-SAMPEN_FAST_MIN_BEATS: Final[int] = 1000
-#: Memory bound of the numpy reference count: pair-comparison elements per block.
+#: The most pairs of distinct templates sample entropy checks one by one (about 0.3 s with
+#: numpy): the exact count when it needs no more, an estimate from the pairs among an evenly
+#: spaced subset of the templates when it would (see :func:`sample_entropy`). So the count's
+#: cost is bounded whatever the values (issue 12: 4 MiB of RR text repeating four values took
+#: 20 s; a million beats in two tight clusters took 60 s).
+SAMPEN_EXACT_MAX_PAIRS: Final[int] = 20_000_000
+#: Candidate pairs checked per numpy block: bounds the count's memory (about 20 MB).
+_PAIR_BLOCK: Final[int] = 1 << 18
 _REFERENCE_BLOCK_ELEMENTS: Final[int] = 1 << 21
 
 
@@ -290,139 +297,172 @@ def _match_counts_reference(x: FloatArray, r: float, m: int) -> tuple[int, int]:
     return count_a, count_b
 
 
-def _match_counts_kernel(
-    x: FloatArray, order: IntArray, r: float, m: int
-) -> tuple[int, int]:  # pragma: no cover - runs compiled by numba; tested through its results
-    """The exact match count of ``_match_counts_fast``, written for numba.
+def _within_r_windows(values: FloatArray, r: float) -> tuple[IntArray, IntArray]:
+    """For sorted distinct ``values``, the index range ``[lo[a], hi[a]]`` of those within r of
+    ``values[a]``, by the reference's own float test ``|v_b - v_a| <= r``.
 
-    1. Rank space. ``order`` sorts x. For each beat k, ``rank[k]`` is its position in sorted
-       order and ``[lo[k], lo[k] + width[k]]`` the sorted positions of the beats within r of it,
-       found by two pointers with the same float test ``|x[j] - x[k]| <= r`` as the reference.
-       That set is contiguous because rounded subtraction is monotone, so from here on every
-       comparison is an exact integer test, ties and values exactly r apart included.
-    2. Templates sorted by their first value: the templates within r of template p in the first
-       coordinate are exactly positions ``p+1..e`` (pairs counted once, at the smaller one).
-    3. For each p, one pass over that window checks coordinates 1..m as unsigned integer range
-       tests, ``uint32(rank - lo) <= width``, which LLVM vectorises (8 lanes on AVX2).
-
-    The work is the number of template pairs within r in the first coordinate, about
-    0.11 x N²/2 at r = 0.2 SD whatever the distribution; each costs a fraction of a ns.
+    Rounded subtraction is monotone, so the set is contiguous; ``searchsorted`` on
+    ``values + r`` (rounded differently) is only a first guess, corrected by whole steps until
+    the test itself holds, so ties and values exactly r apart fall as in the reference. The
+    test is symmetric (``fl(a - b) = -fl(b - a)``), so ``lo`` follows from ``hi``.
     """
-    n = x.shape[0]
-    n_templates = n - m
-    sorted_x = x[order]
-    rank = np.empty(n, np.uint32)
-    lo = np.empty(n, np.uint32)
-    width = np.empty(n, np.uint32)
-    first = 0
-    last = 0
-    for p in range(n):
-        while sorted_x[p] - sorted_x[first] > r:
-            first += 1
-        last = max(last, p)
-        while last + 1 < n and sorted_x[last + 1] - sorted_x[p] <= r:
-            last += 1
-        k = order[p]
-        rank[k] = p
-        lo[k] = first
-        width[k] = last - first
-    # Templates (starting beats 0..N-m-1) in the order of their first value.
-    template = np.empty(n_templates, np.intp)
-    count = 0
-    for p in range(n):
-        if order[p] < n_templates:
-            template[count] = order[p]
-            count += 1
-    first_value = x[template]
-    # Ranks of coordinates 1..m of each template, in that order; row d-1 holds coordinate d.
-    ranks = np.empty((m, n_templates), np.uint32)
-    for d in range(1, m + 1):
-        for q in range(n_templates):
-            ranks[d - 1, q] = rank[template[q] + d]
-    ok = np.empty(n_templates, np.uint32)  # scratch for the general m
+    size = values.size
+    top = size - 1
+    hi = np.clip(np.searchsorted(values, values + r, side="right") - 1, 0, top)
+    here = np.arange(size)
+    while True:  # a few rounds at most: only values within a rounding of the edge move
+        step_up = (hi < top) & (values[np.minimum(hi + 1, top)] - values <= r)
+        step_down = values[hi] - values > r
+        if not (step_up.any() or step_down.any()):
+            break
+        hi = hi + step_up - step_down
+    hi = np.maximum(hi, here)  # |v - v| = 0 <= r
+    lo = np.searchsorted(hi, here, side="left")
+    return lo.astype(np.intp), hi.astype(np.intp)
+
+
+def _distinct_templates(
+    rank: IntArray, n_values: int, starts: IntArray, m: int
+) -> tuple[list[IntArray], IntArray]:
+    """The distinct (m+1)-beat templates starting at ``starts``, in rank space, with their
+    multiplicities.
+
+    Returns ``(columns, weights)``: ``columns[k][p]`` is the rank (among the sorted distinct
+    values) of beat k of distinct template p, rows sorted by their ranks (the first beat
+    first); ``weights[p]`` how many of the templates are template p. Identical templates are
+    counted once with their multiplicity, so a periodic series of 1,000,000 beats has a
+    handful of rows.
+    """
+    size = np.int64(n_values)
+    if float(n_values) ** (m + 1) < 2.0**62:
+        # One int64 key per template: its ranks as digits in base n_values.
+        key = rank[starts].copy()
+        for k in range(1, m + 1):
+            key = key * size + rank[starts + k]
+        distinct, weights = np.unique(key, return_counts=True)
+        columns: list[IntArray] = []
+        for _ in range(m + 1):
+            columns.append(distinct % size)
+            distinct = distinct // size
+        columns.reverse()
+    else:  # pragma: no cover - more than 2 million distinct values at m = 2
+        stacked = np.stack([rank[starts + k] for k in range(m + 1)], axis=1)
+        table, weights = np.unique(stacked, axis=0, return_counts=True)
+        columns = [np.ascontiguousarray(table[:, k]) for k in range(m + 1)]
+    return columns, weights.astype(np.int64)
+
+
+def _ragged_pairs(first: IntArray, stop: IntArray) -> tuple[IntArray, IntArray]:
+    """Every ``(k, q)`` with ``first[k] <= q < stop[k]``, flattened."""
+    lengths = stop - first
+    k = np.repeat(np.arange(first.size), lengths)
+    offsets = np.cumsum(lengths) - lengths
+    q = np.arange(int(lengths.sum())) - np.repeat(offsets - first, lengths)
+    return k, q
+
+
+def _count_window_pairs(
+    columns: list[IntArray], weights: IntArray, lo: IntArray, hi: IntArray, stop: IntArray
+) -> tuple[int, int]:
+    """Weighted matches between each distinct template p and the next ones up to ``stop[p]``.
+
+    The window holds only templates within r in the first beat; beats 1..m are checked as
+    integer rank tests, so the count is exact. Work in blocks of about ``_PAIR_BLOCK`` pairs:
+    memory stays bounded whatever the window sizes.
+    """
+    m = len(columns) - 1
+    rows = np.arange(weights.size)
+    ends = np.cumsum(stop - rows - 1)
     count_a = 0
     count_b = 0
-    end = 0
-    for p in range(n_templates):
-        end = max(end, p)
-        while end + 1 < n_templates and first_value[end + 1] - first_value[p] <= r:
-            end += 1
-        if end == p:
-            continue
-        i = template[p]
-        if m == 2:
-            # The default, fused into one pass that LLVM vectorises.
-            l1 = lo[i + 1]
-            w1 = width[i + 1]
-            l2 = lo[i + 2]
-            w2 = width[i + 2]
-            c1 = ranks[0, p + 1 : end + 1]
-            c2 = ranks[1, p + 1 : end + 1]
-            in_b = np.uint32(0)
-            in_a = np.uint32(0)
-            for q in range(c1.shape[0]):
-                b = np.uint32(np.uint32(c1[q] - l1) <= w1)
-                a = np.uint32(np.uint32(c2[q] - l2) <= w2)
-                in_b = np.uint32(in_b + b)
-                in_a = np.uint32(in_a + (b & a))
-            count_b += int(in_b)
-            count_a += int(in_a)
-        else:
-            size = end - p
-            window = ok[:size]
-            window[:] = 1
-            for d in range(1, m):
-                ld = lo[i + d]
-                wd = width[i + d]
-                cd = ranks[d - 1, p + 1 : end + 1]
-                for q in range(size):
-                    window[q] &= np.uint32(np.uint32(cd[q] - ld) <= wd)
-            lm = lo[i + m]
-            wm = width[i + m]
-            cm = ranks[m - 1, p + 1 : end + 1]
-            in_b = np.uint32(0)
-            in_a = np.uint32(0)
-            for q in range(size):
-                in_b = np.uint32(in_b + window[q])
-                in_a = np.uint32(in_a + (window[q] & np.uint32(np.uint32(cm[q] - lm) <= wm)))
-            count_b += int(in_b)
-            count_a += int(in_a)
+    start_row = 0
+    while start_row < rows.size:
+        done = int(ends[start_row - 1]) if start_row else 0
+        stop_row = int(np.searchsorted(ends, done + _PAIR_BLOCK, side="right"))
+        stop_row = max(stop_row, start_row + 1)
+        k, q = _ragged_pairs(rows[start_row:stop_row] + 1, stop[start_row:stop_row])
+        k += start_row
+        match = np.ones(q.size, dtype=bool)
+        for d in range(1, m + 1):
+            if d == m:
+                pair_weight = weights[k] * weights[q]
+                count_b += int(np.dot(pair_weight, match))
+            own = columns[d][k]
+            other = columns[d][q]
+            match &= (other >= lo[own]) & (other <= hi[own])
+        count_a += int(np.dot(pair_weight, match))
+        start_row = stop_row
     return count_a, count_b
 
 
-@cache
-def _compiled_kernel() -> Callable[[FloatArray, IntArray, float, int], tuple[int, int]]:
-    """numba's compiled ``_match_counts_kernel``, built (or loaded from its cache) once."""
-    import numba  # deferred: importing numba alone takes about 0.4 s
-
-    kernel: Callable[[FloatArray, IntArray, float, int], tuple[int, int]] = numba.njit(
-        cache=True, nogil=True, error_model="numpy"
-    )(_match_counts_kernel)
-    return kernel
+def _window_stops(first_column: IntArray, hi: IntArray) -> IntArray:
+    """For distinct templates sorted by first beat, one past the last within r of each."""
+    return np.searchsorted(first_column, hi[first_column], side="right")
 
 
-def _match_counts_fast(x: FloatArray, r: float, m: int) -> tuple[int, int]:
-    """Exactly the counts of ``_match_counts_reference``, in O(N log N + W) compiled time.
+def _counts_of(
+    rank: IntArray, n_values: int, lo: IntArray, hi: IntArray, starts: IntArray, m: int
+) -> tuple[int, int, int]:
+    """Exact ``(A, B, W)`` among the templates at ``starts``, or ``(0, 0, W)`` when the W pairs
+    of distinct templates to check exceed ``SAMPEN_EXACT_MAX_PAIRS``."""
+    columns, weights = _distinct_templates(rank, n_values, starts, m)
+    stop = _window_stops(columns[0], hi)
+    work = int(np.sum(stop - np.arange(weights.size) - 1))
+    if work > SAMPEN_EXACT_MAX_PAIRS:
+        return 0, 0, work
+    same = int(np.sum(weights * (weights - 1) // 2))  # identical templates match at both lengths
+    count_a, count_b = _count_window_pairs(columns, weights, lo, hi, stop)
+    return count_a + same, count_b + same, work
 
-    W is the number of template pairs within r in the first coordinate (about 6e8 on 100,000
-    beats at r = 0.2 SD), each checked in a fraction of a ns; see ``_match_counts_kernel``.
+
+def _match_counts_exact(x: FloatArray, r: float, m: int) -> tuple[int, int] | None:
+    """Exactly the counts of ``_match_counts_reference``, with numpy, or ``None`` when the count
+    would check more than ``SAMPEN_EXACT_MAX_PAIRS`` pairs.
+
+    Values become ranks among the sorted distinct values, and "within r" a rank window found
+    with the reference's own float test (:func:`_within_r_windows`), so every later test is
+    an exact integer comparison. Identical templates are collapsed with their multiplicities
+    (every pair among them matches: distance 0 <= r); distinct templates are sorted by their
+    first beat, so the candidates of template p are the next ones up to the end of its window,
+    each checked on beats 1..m. The work is the number W of pairs of *distinct* templates
+    within r in the first beat, known before counting: about 1e6 on 24 hours at 1/128 s
+    resolution (78 distinct values), 0.11 x N^2 / 2 on values that never repeat, a few on a
+    periodic series.
     """
-    if x.size - m < 2:
-        return 0, 0
-    if x.size >= 1 << 31:
-        raise ValueError("sample entropy: at most 2**31 beats")  # uint32 ranks
-    # One compiled signature: C-contiguous, writeable float64 (numba compiles a read-only
-    # array, e.g. from np.load(mmap_mode="r"), as a new type: seconds for nothing).
-    x = np.require(x, np.float64, ["C", "W"])
-    order = np.require(np.argsort(x, kind="stable"), np.intp, ["C", "W"])
-    count_a, count_b = _compiled_kernel()(x, order, float(r), int(m))
-    return int(count_a), int(count_b)
+    counts = _match_counts(x, r, m)
+    return None if counts[2] is not None else (counts[0], counts[1])
 
 
-def _match_counts(x: FloatArray, r: float, m: int) -> tuple[int, int]:
-    if x.size < SAMPEN_FAST_MIN_BEATS:
-        return _match_counts_reference(x, r, m)
-    return _match_counts_fast(x, r, m)
+def _match_counts(x: FloatArray, r: float, m: int) -> tuple[int, int, int | None]:
+    """``(A, B, None)`` counted exactly, or ``(A_S, B_S, |S|)`` counted exactly among an evenly
+    spaced subset S of the templates when the whole count would check more than
+    ``SAMPEN_EXACT_MAX_PAIRS`` pairs.
+
+    Pairs among every s-th template are a systematic sample of all pairs, so ``A_S / B_S``
+    estimates ``A / B``; s grows (about as the square root of W / the budget) until the count
+    fits, so the cost is bounded whatever the values.
+    """
+    n_templates = x.size - m
+    if n_templates < 2:
+        return 0, 0, None
+    values, inverse = np.unique(x, return_inverse=True)
+    rank = inverse.astype(np.int64).ravel()
+    lo, hi = _within_r_windows(values, r)
+    starts = np.arange(n_templates)
+    count_a, count_b, work = _counts_of(rank, values.size, lo, hi, starts, m)
+    if work <= SAMPEN_EXACT_MAX_PAIRS:
+        return count_a, count_b, None
+    stride = 1.0
+    while work > SAMPEN_EXACT_MAX_PAIRS:
+        stride = max(stride + 1.0, stride * 1.1 * math.sqrt(work / SAMPEN_EXACT_MAX_PAIRS))
+        starts = np.unique((np.arange(0.0, n_templates, stride)).astype(np.int64))
+        count_a, count_b, work = _counts_of(rank, values.size, lo, hi, starts, m)
+    return count_a, count_b, int(starts.size)
+
+
+def _reference_counts(x: FloatArray, r: float, m: int) -> tuple[int, int, int | None]:
+    count_a, count_b = _match_counts_reference(x, r, m)
+    return count_a, count_b, None
 
 
 def _tolerance(x: FloatArray, r: float | None) -> float | None:
@@ -441,9 +481,13 @@ def _check_m(m: int) -> int:
     return int(m)
 
 
+Counts = Callable[[FloatArray, float, int], tuple[int, int, int | None]]
+
+
 def _sample_entropy_reason(
-    x: FloatArray, m: int, r: float | None, counts: Callable[..., tuple[int, int]]
+    x: FloatArray, m: int, r: float | None, counts: Counts
 ) -> tuple[float | None, Notice | None]:
+    """SampEn and a notice: why it is undefined, or (with a value) that it was estimated."""
     m = _check_m(m)
     tolerance = _tolerance(x, r)
     if tolerance is None or x.size - m < 2:
@@ -454,7 +498,7 @@ def _sample_entropy_reason(
             m=m,
             n_beats=int(x.size),
         )
-    count_a, count_b = counts(x, tolerance, m)
+    count_a, count_b, n_ref = counts(x, tolerance, m)
     if count_b == 0:
         return None, Notice(
             "hrv.undefined.sampen_no_match",
@@ -471,7 +515,18 @@ def _sample_entropy_reason(
             r_ms=float(tolerance),
         )
     # ln(B/A) = -ln(A/B), written so that A = B gives +0.0 rather than -0.0.
-    return math.log(count_b / count_a), None
+    value = math.log(count_b / count_a)
+    if n_ref is None:
+        return value, None
+    return value, Notice(
+        "hrv.sampen_estimated",
+        f"sampen: estimated from the template pairs among {n_ref} of the {x.size - m} "
+        f"templates, evenly spread over the recording (the exact count would compare too "
+        f"many pairs)",
+        index="sampen",
+        n_ref=n_ref,
+        n_templates=int(x.size - m),
+    )
 
 
 def sample_entropy(rr_ms: FloatArray, m: int = SAMPEN_M, r: float | None = None) -> float | None:
@@ -482,9 +537,15 @@ def sample_entropy(rr_ms: FloatArray, m: int = SAMPEN_M, r: float | None = None)
     both lengths, a template is never compared with itself, and two templates match when every
     beat differs by at most r ms (Chebyshev distance ``<= r``, as NeuroKit2).
 
-    Exact, with no subsampling or approximation at any length: a 24-hour recording of 100,000
-    beats takes about 0.1-0.2 s (compiled with numba; the first call in a process loads or
-    compiles the count). Below ``SAMPEN_FAST_MIN_BEATS`` numpy counts alone.
+    Exact whenever the pairs of distinct templates within r in their first beat number at most
+    ``SAMPEN_EXACT_MAX_PAIRS``: 5 minutes and 1 hour of any kind, and series whose templates
+    repeat, such as 24 hours at 1/128 s resolution (pyhrv's NSR series has 78 distinct values)
+    or a periodic series of any length. Beyond (24 hours at 1 ms resolution, whose templates
+    rarely repeat), A / B is estimated from the pairs among an evenly spaced subset of the
+    templates (within 0.005 of the exact value on a synthetic day), so that the cost stays
+    bounded whatever the values; ``nonlinear_domain`` warns when it is an estimate. The time
+    is O(N log N) plus at most ``SAMPEN_EXACT_MAX_PAIRS`` pair checks
+    (a few tenths of a second); memory O(N).
 
     Parameters
     ----------
@@ -516,7 +577,7 @@ def sample_entropy(rr_ms: FloatArray, m: int = SAMPEN_M, r: float | None = None)
     0.5108
     >>> t = np.arange(4000)
     >>> periodic = 800.0 + 50.0 * np.sin(2 * np.pi * t / 8.0)
-    >>> round(sample_entropy(periodic), 3)  # 4000 beats: the compiled count
+    >>> round(sample_entropy(periodic), 3)  # 8 distinct templates, counted once each
     0.0
     """
     x = np.asarray(rr_ms, dtype=np.float64)
@@ -528,7 +589,7 @@ def _sample_entropy_reference(
 ) -> float | None:
     """:func:`sample_entropy` counted by numpy brute force only, O(N²): for tests and checks."""
     x = np.asarray(rr_ms, dtype=np.float64)
-    return _sample_entropy_reason(x, m, r, _match_counts_reference)[0]
+    return _sample_entropy_reason(x, m, r, _reference_counts)[0]
 
 
 # --- The domain ----------------------------------------------------------------------------------
@@ -611,5 +672,5 @@ def nonlinear_domain(
     value, reason = _sample_entropy_reason(x, SAMPEN_M, None, _match_counts)
     out["sampen"] = value
     if reason is not None:
-        notes.append(_undefined("sampen", reason))
+        notes.append(reason if value is not None else _undefined("sampen", reason))
     return {key: out[key] for key in NONLINEAR_KEYS}

@@ -14,13 +14,13 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Final, Literal
+from typing import BinaryIO, Final, Literal
 
 import numpy as np
 
 from vagus.errors import UserError
 from vagus.hrv._constants import MAX_RR_MS, MIN_RR_MS, UNIT_SECONDS_BELOW
-from vagus.hrv._types import FloatArray
+from vagus.hrv._types import FloatArray, IntArray
 
 Unit = Literal["ms", "s"]
 UNITS: Final[tuple[str, ...]] = ("ms", "s")
@@ -44,6 +44,22 @@ RR_COLUMN_NAMES: Final[tuple[str, ...]] = (
 _UNIT_WORDS_MS: Final[frozenset[str]] = frozenset({"ms", "msec", "millisecond", "milliseconds"})
 _UNIT_WORDS_S: Final[frozenset[str]] = frozenset({"s", "sec", "secs", "second", "seconds"})
 _MAX_SHOWN: Final[int] = 40
+#: The longest line an RR file may have, in characters (bytes when the file is scanned before
+#: decoding). No export we read comes near it: a CSV row of RR data is under 200 characters,
+#: one value per line under 20, and a whole recording on one line is refused anyway (one value
+#: per line, or a table with a header). A longer line is not RR data, and refusing it before
+#: decoding the file keeps a 500 MiB upload of one line from being decoded whole (issue 12).
+MAX_LINE_CHARS: Final[int] = 64 * 1024
+#: A run of this many values in a row that read as the other unit (below
+#: ``UNIT_SECONDS_BELOW`` in a file in ms, or at or above it in a file in s) is a change of unit
+#: inside the file, not an artifact: a missed or extra beat spoils one to three intervals.
+UNIT_CHANGE_RUN: Final[int] = 5
+#: Bytes read at a time when a file is scanned for over-long lines.
+_SCAN_CHUNK_BYTES: Final[int] = 1 << 20
+#: A value followed by its unit, "812 ms" or "0,812 s" (decimal comma accepted).
+_VALUE_WITH_UNIT: Final[re.Pattern[str]] = re.compile(
+    r"\s*([+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][+-]?\d+)?)\s*([a-zA-Z]+)\.?\s*"
+)
 
 
 class RrDataError(UserError):
@@ -89,6 +105,19 @@ def _parse_number(cell: str, *, source: str, line: int, column: str | None) -> f
     return value
 
 
+def _value_with_unit(cell: str) -> tuple[str, Unit] | None:
+    """``"812 ms"`` -> ``("812", "ms")``; ``None`` unless the cell is one number and a unit."""
+    match = _VALUE_WITH_UNIT.fullmatch(cell)
+    if match is None:
+        return None
+    word = match.group(2).lower()
+    if word in _UNIT_WORDS_MS:
+        return match.group(1), "ms"
+    if word in _UNIT_WORDS_S:
+        return match.group(1), "s"
+    return None
+
+
 def _column_key(name: str) -> tuple[str, Unit | None]:
     """Normalise a header cell: ``"RR-interval [ms]"`` -> ``("rrinterval", "ms")``."""
     words = [w for w in re.split(r"[^a-z]+", name.lower()) if w]
@@ -105,10 +134,11 @@ def _column_key(name: str) -> tuple[str, Unit | None]:
 
 
 def _looks_like_header(cells: Sequence[str]) -> bool:
-    """A first row with any cell that is not a number (after a decimal-comma fix) is a header."""
+    """A first row with any cell that is not a number (after a decimal-comma fix), nor a number
+    with its unit ("812 ms"), is a header."""
     for cell in cells:
         text = cell.strip()
-        if not text:
+        if not text or _value_with_unit(text) is not None:
             continue
         try:
             float(text.replace(",", "."))
@@ -128,14 +158,84 @@ def _sniff_delimiter(line: str) -> str | None:
     return None
 
 
-def _content_lines(text: str) -> list[tuple[int, str]]:
-    """Non-blank, non-comment lines with their 1-based line numbers."""
+def _content_lines(text: str, source: str = "input") -> list[tuple[int, str]]:
+    """Non-blank, non-comment lines with their 1-based line numbers.
+
+    Raises
+    ------
+    RrDataError
+        For a line longer than ``MAX_LINE_CHARS``, naming it.
+    """
     out = []
     for number, raw in enumerate(text.splitlines(), start=1):
+        if len(raw) > MAX_LINE_CHARS:
+            raise _long_line(source, number)
         stripped = raw.strip()
         if stripped and not stripped.startswith("#"):
             out.append((number, raw))
     return out
+
+
+def _long_line(source: str, line: int) -> RrDataError:
+    return RrDataError(
+        f"{source}, line {line}: the line is longer than {MAX_LINE_CHARS // 1024} KiB; expected "
+        f"RR intervals, one per line, or a table with one row per beat"
+    )
+
+
+def check_line_lengths(stream: BinaryIO, source: str) -> None:
+    """Refuse a file with a line longer than ``MAX_LINE_CHARS`` bytes, reading it in chunks.
+
+    Run before a text file is read whole and decoded, so that one huge line (500 MiB of zeros
+    with no line break) costs a chunk of memory, not the file (issue 12). Lines end at
+    ``\\n``, ``\\r\\n`` or ``\\r`` (HRV Logger writes classic-Mac ``\\r``), numbered as
+    :func:`parse_rr_text` numbers them.
+
+    Raises
+    ------
+    RrDataError
+        Naming the file and the first over-long line.
+    """
+    line = 1  # the line the next byte belongs to
+    length = 0  # bytes of that line before this chunk
+    after_cr = False  # the previous chunk ended with "\\r"
+    while chunk := stream.read(_SCAN_CHUNK_BYTES):
+        if b"\n" not in chunk and b"\r" not in chunk:  # one line goes on: no arrays needed
+            length += len(chunk)
+            if length > MAX_LINE_CHARS:
+                raise _long_line(source, line)
+            after_cr = False
+            continue
+        data = np.frombuffer(chunk, dtype=np.uint8)
+        if after_cr and data.size and data[0] == 10:
+            data = data[1:]  # the "\\n" of a "\\r\\n" split across chunks: counted already
+        lf = data == 10
+        cr = data == 13
+        breaks = lf | cr
+        # "\\r\\n" is one line end: count the "\\n" of the pair only.
+        pair = cr[:-1] & lf[1:]
+        counted = breaks.copy()
+        counted[:-1] &= ~pair
+        positions = np.flatnonzero(breaks)
+        if positions.size == 0:
+            length += data.size
+            if length > MAX_LINE_CHARS:
+                raise _long_line(source, line)
+            after_cr = False
+            continue
+        first = int(positions[0])
+        if length + first > MAX_LINE_CHARS:
+            raise _long_line(source, line)
+        gaps = np.diff(positions) - 1
+        long = np.flatnonzero(gaps > MAX_LINE_CHARS)
+        if long.size:
+            end = int(positions[int(long[0])])
+            raise _long_line(source, line + int(np.count_nonzero(counted[: end + 1])))
+        line += int(np.count_nonzero(counted))
+        length = data.size - int(positions[-1]) - 1
+        after_cr = bool(cr[-1])
+        if length > MAX_LINE_CHARS:
+            raise _long_line(source, line)
 
 
 def detect_unit(values_median: float) -> Unit:
@@ -270,7 +370,7 @@ def parse_rr_text(
     if unit is not None and unit not in UNITS:
         raise RrDataError(f"--unit: expected one of {', '.join(UNITS)}, got {unit!r}")
     text = text.removeprefix("\ufeff")
-    lines = _content_lines(text)
+    lines = _content_lines(text, source)
     if not lines:
         raise RrDataError(
             f"{source}: the file is empty; expected RR intervals, one per line",
@@ -283,8 +383,12 @@ def parse_rr_text(
     if delimiter == "," and _is_decimal_comma_number(first_line):
         # "0,812" alone on a line is one number with a decimal comma, not two cells.
         delimiter = None
+    if delimiter == "," and _value_with_unit(first_line) is not None:
+        delimiter = None  # "0,812 s": one value with its unit
     first_cells = _split(first_line, delimiter)
     header_unit: Unit | None = None
+    if delimiter is None and _value_with_unit(first_line) is not None:
+        first_cells = [first_line]
 
     if _looks_like_header(first_cells):
         names = [cell.strip() for cell in first_cells]
@@ -310,8 +414,24 @@ def parse_rr_text(
         index, column_name, body = 0, None, lines
 
     values = np.empty(len(body), dtype=np.float64)
+    numbers = np.empty(len(body), dtype=np.int64)
+    # Per value: 0 no unit written, 1 "ms", 2 "s" (a unit written beside the value wins).
+    written = np.zeros(len(body), dtype=np.int8)
     for position, (number, line) in enumerate(body):
-        cells = _split(line, delimiter)
+        numbers[position] = number
+        if column_name is None:
+            # The common case, one plain number: parsed once, no splitting or pattern.
+            try:
+                plain = float(line)
+            except ValueError:
+                plain = math.nan
+            if plain > 0 and math.isfinite(plain):
+                values[position] = plain
+                continue
+        if column_name is None and _value_with_unit(line) is not None:
+            cells = [line]
+        else:
+            cells = _split(line, delimiter)
         if index >= len(cells):
             raise RrDataError(
                 f"{source}, line {number}: expected a value in column '{column_name}', but the "
@@ -322,10 +442,57 @@ def parse_rr_text(
                 f"{source}, line {number}: expected one RR interval per line, found "
                 f"{len(cells)} values"
             )
-        values[position] = _parse_number(
-            cells[index], source=source, line=number, column=column_name
-        )
-    return _to_ms(values, unit if unit is not None else header_unit, source=source, hint="")
+        cell = cells[index]
+        with_unit = _value_with_unit(cell)
+        if with_unit is not None:
+            cell = with_unit[0]
+            written[position] = 1 if with_unit[1] == "ms" else 2
+        values[position] = _parse_number(cell, source=source, line=number, column=column_name)
+    chosen = unit if unit is not None else header_unit
+    bare = written == 0
+    if not bare.any():
+        # Every value carries its unit: convert each (a file may mix them, "812 ms", "0.8 s").
+        rr_ms = np.where(written == 2, values * 1000.0, values)
+        return _to_ms(rr_ms, "ms", source=source, hint="")
+    if chosen is None:
+        _check_one_unit(values[bare], numbers[bare], source)
+    rr_ms = _to_ms(values[bare], chosen, source=source, hint="")
+    if bare.all():
+        return rr_ms
+    out = np.where(written == 2, values * 1000.0, values)
+    out[bare] = rr_ms
+    return _to_ms(out, "ms", source=source, hint="")
+
+
+def _check_one_unit(values: FloatArray, numbers: IntArray, source: str) -> None:
+    """Refuse a file whose unit changes inside it: a run of ``UNIT_CHANGE_RUN`` values in a row
+    that read as the other unit than most values (issue 12: a file switching from ms to s
+    halfway was read with a mean NN of 380 ms and a maximum heart rate of 97,126 bpm).
+
+    Refused rather than converted: which unit each value has is a guess, a file joined from
+    two exports is better fixed (or split) by the person who knows, and ``--unit`` reads every
+    value in one unit, leaving the values impossible in it to the range check. A single value
+    (or a few) of the other size is an artifact, not a unit, and is left to that check too.
+    """
+    seconds = (values < UNIT_SECONDS_BELOW).astype(np.int8)
+    # Runs of values of one size: where each starts, how long it is, which unit it reads as.
+    starts = np.flatnonzero(np.diff(np.concatenate(([-1], seconds))) != 0)
+    lengths = np.diff(np.concatenate((starts, [seconds.size])))
+    long = np.flatnonzero(lengths >= UNIT_CHANGE_RUN)
+    kinds = seconds[starts[long]]
+    if long.size == 0 or np.all(kinds == kinds[0]):
+        return
+    first = int(starts[long[0]])  # the file's unit: its first long run's
+    change = int(np.flatnonzero(kinds != kinds[0])[0])
+    at = int(starts[long[change]])
+    names = {0: "milliseconds", 1: "seconds"}
+    raise RrDataError(
+        f"{source}, line {int(numbers[at])}: the unit changes here: {values[at]:g} and the "
+        f"{int(lengths[long[change]]) - 1} value(s) after it read as "
+        f"{names[int(kinds[change])]}, but the file began in {names[int(kinds[0])]} (line "
+        f"{int(numbers[first])}: {values[first]:g}); expected one unit per file: convert or "
+        f"split the file, or give --unit ms|s to read every value in one unit"
+    )
 
 
 def _split(line: str, delimiter: str | None) -> list[str]:
@@ -377,17 +544,22 @@ def read_rr(path: str | Path, *, unit: Unit | None = None, column: str | None = 
     """
     file = Path(path)
     try:
-        raw = file.read_bytes()
+        with file.open("rb") as stream:
+            if b"\x00" in stream.read(4096):
+                raise RrDataError(
+                    f"{file}: is a binary file; expected text with RR intervals (one per line, "
+                    f"or CSV)"
+                )
+            stream.seek(0)
+            check_line_lengths(stream, str(file))  # before the whole file is read and decoded
+            stream.seek(0)
+            raw = stream.read()
     except FileNotFoundError:
         raise RrDataError(f"{file}: no such file") from None
     except IsADirectoryError:
         raise RrDataError(f"{file}: is a folder; expected a file of RR intervals") from None
     except OSError as error:
         raise RrDataError(f"{file}: cannot be read ({error.strerror})") from None
-    if b"\x00" in raw[:4096]:
-        raise RrDataError(
-            f"{file}: is a binary file; expected text with RR intervals (one per line, or CSV)"
-        )
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:

@@ -11,6 +11,7 @@ two agree to rounding error (tested):
 from __future__ import annotations
 
 import math
+from typing import Final
 
 import numpy as np
 
@@ -19,6 +20,12 @@ from vagus.hrv._notices import Notice
 from vagus.hrv._types import FloatArray
 
 MS_PER_MINUTE = 60_000.0
+#: The longest interval the NN histogram (HRV triangular index, TINN) is built for: a minute
+#: without a beat is no heartbeat interval (the longest physiological one is MAX_RR_MS, 3 s).
+#: The histogram runs from 0 ms to the longest interval in bins of 1/128 s, so its size depends
+#: on the values: this bound keeps it at 7,681 bins whatever they are (issue 12: one value of
+#: 1,000,000 ms asked for 80-122 GiB).
+HISTOGRAM_MAX_MS: Final[float] = 60_000.0
 
 
 def histogram(nn_ms: FloatArray) -> tuple[FloatArray, FloatArray]:
@@ -36,7 +43,7 @@ def histogram(nn_ms: FloatArray) -> tuple[FloatArray, FloatArray]:
     return counts.astype(np.float64), edges
 
 
-def tinn(nn_ms: FloatArray) -> float:
+def tinn(nn_ms: FloatArray) -> float | None:
     """Triangular interpolation of the NN histogram, baseline width in ms (Task Force 1996).
 
     A triangle ``q`` is 0 up to N, rises linearly to the histogram's highest bin (X, Y), falls
@@ -44,7 +51,13 @@ def tinn(nn_ms: FloatArray) -> float:
     the squared difference between ``q`` and the histogram over all bins; TINN = M - N.
 
     The left flank depends only on N and the right flank only on M, so the two searches are
-    independent: O(bins^2) instead of a joint O(bins^3) search.
+    independent, and each flank's error for every foot follows from prefix sums of the counts
+    (:func:`_best_flank`): O(bins) time and memory, the exact least-squares result.
+
+    The histogram spans 0 ms to the longest interval, so its size depends on the values, not
+    on their number: above ``HISTOGRAM_MAX_MS`` (a minute without a beat is no heartbeat
+    interval) TINN is not computed and ``None`` is returned, so that one absurd value (1,000,000
+    ms, or 812 among values in seconds) cannot ask for gigabytes (issue 12).
 
     Parameters
     ----------
@@ -53,51 +66,60 @@ def tinn(nn_ms: FloatArray) -> float:
 
     Returns
     -------
-    float
-        TINN in ms.
+    float or None
+        TINN in ms; ``None`` for an empty series or one with an interval above
+        ``HISTOGRAM_MAX_MS``.
 
     >>> tinn(np.array([800.0, 810, 820, 820, 820, 830, 840]))
     31.25
     """
-    counts, edges = histogram(nn_ms)
-    centres = (edges[:-1] + edges[1:]) / 2.0
+    if nn_ms.size == 0 or not _histogram_fits(nn_ms):
+        return None
+    counts, _ = histogram(nn_ms)
     peak = int(np.argmax(counts))
     height = float(counts[peak])
-    x_peak = float(centres[peak])
     # N may also sit one bin left of the first bin, M one bin right of the last, so a histogram
-    # that starts or ends at its peak still has a triangle.
-    left_x = centres[:peak]
-    n_best = _best_flank(
-        np.concatenate(([centres[0] - HISTOGRAM_BIN_MS], left_x)),
-        counts[:peak],
-        left_x,
-        x_peak,
-        height,
-    )
-    # The right flank is the left one mirrored (t -> -t), so one search serves both.
-    right_x = centres[peak + 1 :]
-    m_best = -_best_flank(
-        -np.concatenate((right_x, [centres[-1] + HISTOGRAM_BIN_MS])),
-        counts[peak + 1 :],
-        -right_x,
-        -x_peak,
-        height,
-    )
-    return m_best - n_best
+    # that starts or ends at its peak still has a triangle. The left side is read outwards
+    # from the peak, as the right one is.
+    left_bins = _best_flank(counts[:peak][::-1], height, prefer_far=True)
+    right_bins = _best_flank(counts[peak + 1 :], height, prefer_far=False)
+    return float(left_bins + right_bins) * HISTOGRAM_BIN_MS
 
 
-def _best_flank(
-    candidates: FloatArray, side: FloatArray, side_x: FloatArray, x_peak: float, height: float
-) -> float:
-    """The foot (of ``candidates``) whose line to the peak best fits the bins on one side.
+def _histogram_fits(nn_ms: FloatArray) -> bool:
+    """Whether the histogram from 0 ms to the longest interval is small enough to build."""
+    return bool(np.all(np.isfinite(nn_ms))) and float(np.max(nn_ms)) <= HISTOGRAM_MAX_MS
 
-    For a foot N the flank is ``height * (t - N) / (x_peak - N)`` between N and the peak and 0
-    before N; the error sums over every bin on this side.
+
+def _best_flank(side: FloatArray, height: float, *, prefer_far: bool) -> int:
+    """The foot, in bins from the peak, whose line to the peak best fits the bins on one side.
+
+    ``side`` holds the counts outwards from the peak: ``side[t - 1]`` is the bin t bins away.
+    For a foot D bins away (1 <= D <= len(side) + 1) the flank is ``height * (D - t) / D`` for
+    t < D and 0 from t = D on, and the squared error over every bin on this side is
+
+        sum(h²) - 2 * height / D * sum_{t<D} h_t * (D - t) + height² * (D-1) * (2D-1) / (6D)
+
+    (the last term is ``height² / D² * sum_{s=1}^{D-1} s²``). Prefix sums of ``h`` and ``h * t``
+    give every foot's error in O(len(side)); the counts and distances are integers, so the sums
+    are exact in float64 and the error is the brute force's up to a few roundings (tested).
+    On an exact tie ``prefer_far`` picks the farthest foot, as the left flank always did.
     """
-    frac = (side_x[None, :] - candidates[:, None]) / (x_peak - candidates[:, None])
-    q = np.clip(frac, 0.0, None) * height
-    errors = np.sum((side[None, :] - q) ** 2, axis=1)
-    return float(candidates[int(np.argmin(errors))])
+    size = side.size
+    feet = np.arange(1, size + 2, dtype=np.float64)  # D = 1 .. size + 1
+    t = np.arange(1, size + 1, dtype=np.float64)
+    # Sums over t < D, i.e. over the first D - 1 bins: prefix sums with a leading 0.
+    sum_h = np.concatenate(([0.0], np.cumsum(side)))
+    sum_ht = np.concatenate(([0.0], np.cumsum(side * t)))
+    total_hh = float(np.dot(side, side))
+    errors = (
+        total_hh
+        - 2.0 * height / feet * (feet * sum_h - sum_ht)
+        + height * height * (feet - 1.0) * (2.0 * feet - 1.0) / (6.0 * feet)
+    )
+    if prefer_far:
+        return int(size + 1 - np.argmin(errors[::-1]))
+    return int(np.argmin(errors)) + 1
 
 
 def time_domain(nn_ms: FloatArray, warnings: list[str] | None = None) -> dict[str, float | None]:
@@ -115,7 +137,9 @@ def time_domain(nn_ms: FloatArray, warnings: list[str] | None = None) -> dict[st
     dict
         mean_nn, median_nn, sdnn, rmssd, sdsd (ms); nn50, nn20 (count); pnn50, pnn20 (%);
         cvnn, cvsd (ratio); mean_hr, min_hr, max_hr, std_hr (bpm); hti; tinn (ms); ln_rmssd.
-        A value the series is too short for is ``None``; ``analyze`` reports why.
+        A value the series is too short for is ``None``; ``analyze`` reports why. TINN is
+        ``None`` (with a warning) when an interval exceeds ``HISTOGRAM_MAX_MS``. Every index
+        costs O(n log n) time and O(n) memory whatever the values.
 
     >>> out = time_domain(np.array([800.0, 850.0, 810.0, 790.0]))
     >>> round(out["rmssd"], 2), out["nn50"], out["pnn50"]
@@ -187,7 +211,30 @@ def time_domain(nn_ms: FloatArray, warnings: list[str] | None = None) -> dict[st
         )
     if n >= 3:
         out["sdsd"] = float(np.std(diff, ddof=1))
-    counts, _ = histogram(nn_ms)
-    out["hti"] = n / float(np.max(counts))
+    out["hti"] = n / _highest_bin(nn_ms)
     out["tinn"] = tinn(nn_ms)
+    if out["tinn"] is None and warnings is not None:
+        warnings.append(
+            Notice(
+                "hrv.undefined.histogram_range",
+                f"tinn: undefined, an interval of {float(np.max(nn_ms)):.0f} ms is longer than "
+                f"the {HISTOGRAM_MAX_MS:.0f} ms the histogram covers (no heartbeat interval)",
+                index="tinn",
+                max_ms=float(np.max(nn_ms)),
+                limit_ms=HISTOGRAM_MAX_MS,
+            )
+        )
     return out
+
+
+def _highest_bin(nn_ms: FloatArray) -> float:
+    """The count of the fullest 1/128 s bin, in O(n log n) whatever the values.
+
+    Within ``HISTOGRAM_MAX_MS`` the histogram itself (NeuroKit2's bins, to the last rounding);
+    beyond it the occupied bins only, so that one huge value costs nothing.
+    """
+    if _histogram_fits(nn_ms):
+        counts, _ = histogram(nn_ms)
+        return float(np.max(counts))
+    _, per_bin = np.unique(np.floor(nn_ms / HISTOGRAM_BIN_MS), return_counts=True)
+    return float(np.max(per_bin))
