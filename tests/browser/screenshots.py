@@ -19,9 +19,11 @@ from typing import TYPE_CHECKING, Final
 
 from browser_harness import (
     DESKTOP,
+    LIVE_STREAM_ROUTE,
     PHONE,
     Server,
     answer_screening_no,
+    faster_replay,
     fill_checkin,
     launch_browser,
     running_server,
@@ -58,9 +60,9 @@ SAMPLE_CHECKIN: Final = {
     "pain": "1",
     "fatigue": "5",
 }
-#: Beats to wait for before picturing the live chart (about one a second at replay speed 1).
+#: Beats to wait for before picturing the live chart.
 LIVE_BEATS: Final = 6
-#: How often, and how many times, to look for them (20 s at most).
+#: How often, and how many times, to look for them and for the live numbers (20 s at most).
 LIVE_POLL_MS: Final = 100
 LIVE_WAIT_POLLS: Final = 200
 
@@ -72,7 +74,10 @@ def _shoot(page: Page, out: Path, stem: str, size: str) -> Path:
 
 
 def _player_running(page: Page, server: Server) -> None:
-    """The breathing exercise mid-step with the live heart chart."""
+    """The breathing exercise mid-step with the live heart chart and its numbers: the replay
+    runs faster than real time (``faster_replay``), since the numbers appear after 30 s of
+    beats and the coherence level after 64 s (issue 12)."""
+    page.route(LIVE_STREAM_ROUTE, faster_replay)
     page.goto(f"{server.url}/exercises/breathing")
     page.check("#player-heart")
     page.click("#player-start")
@@ -83,7 +88,11 @@ def _player_running(page: Page, server: Server) -> None:
     # the string evaluation of page.wait_for_function.
     for _ in range(LIVE_WAIT_POLLS):
         line = page.locator("#live-chart polyline")
-        if line.count() and len((line.get_attribute("points") or "").split()) >= LIVE_BEATS:
+        if (
+            line.count()
+            and len((line.get_attribute("points") or "").split()) >= LIVE_BEATS
+            and page.locator("#live-coh-level").inner_text().strip()
+        ):
             break
         page.wait_for_timeout(LIVE_POLL_MS)
     # The player scrolls its own box to the top when the session starts: the cue, the heart's

@@ -13,7 +13,15 @@ import re
 from typing import TYPE_CHECKING
 
 import pytest
-from browser_harness import Server, answer_screening_no, fetch_json, fill_checkin, history
+from browser_harness import (
+    Server,
+    answer_screening_no,
+    chart_points,
+    fetch_json,
+    fill_checkin,
+    history,
+    wait_for_more_points,
+)
 
 from vagus.program import load_catalog
 from vagus.web._i18n import tr
@@ -67,18 +75,24 @@ CHECKIN_VALUES = {
 #: (the bundled replay recording is a resting adult; anything outside is a wiring bug).
 HR_PATTERN = re.compile(r"^\d{2,3}$")
 HR_PLAUSIBLE_BPM = (30, 220)
+#: ln RMSSD as the player shows it: two decimals, in either language's decimal sign.
+LN_PATTERN = re.compile(r"^\d+[.,]\d\d$")
+#: Longest wait for the live numbers, ms: they appear after 30 s of beats (MIN_LIVE_S) at the
+#: replay's real time; the breathing step (120 s) is running meanwhile.
+LIVE_NUMBERS_TIMEOUT_MS = 90_000
 
 
-def _wait_for_new_heart_rate(page: Page, before: str) -> str:
-    """Wait until #live-hr shows a whole number that differs from ``before``; return it.
+def _wait_for_live_numbers(page: Page) -> str:
+    """Wait until #live-hr shows a whole number (the analysis of 30 s of beats or more, at
+    the replay's real time; issue 12) and ln RMSSD its two decimals; return the heart rate.
 
     Polled from Python with ``expect``: the app's Content-Security-Policy forbids the string
     evaluation that ``page.wait_for_function`` needs, and the tests keep that policy on.
     """
     shown = page.locator("#live-hr")
-    expect(shown).to_have_text(HR_PATTERN)
-    expect(shown).not_to_have_text(before)
-    expect(shown).to_have_text(HR_PATTERN)
+    expect(shown).to_have_text(HR_PATTERN, timeout=LIVE_NUMBERS_TIMEOUT_MS)
+    expect(page.locator("#live-ln")).to_have_text(LN_PATTERN)
+    expect(page.locator("#live-measuring")).to_be_hidden()
     return shown.inner_text().strip()
 
 
@@ -135,13 +149,13 @@ def test_first_visit_to_recorded_session(page: Page, server: Server, lang: Lang)
     page.locator("#player-run").wait_for(state="visible")
     page.locator("#player-live").wait_for(state="visible")
 
-    # Live heart data over server-sent events: a number appears, then changes at least once.
-    first = _wait_for_new_heart_rate(page, "–")
-    second = _wait_for_new_heart_rate(page, first)
-    for shown in (first, second):
-        assert HR_PATTERN.match(shown), shown
-        assert HR_PLAUSIBLE_BPM[0] <= int(shown) <= HR_PLAUSIBLE_BPM[1], shown
+    # Live heart data over server-sent events: the chart draws each beat at once and grows,
+    # while "measuring" counts towards the 30 s after which the numbers appear (below).
+    first = wait_for_more_points(page, 1)
+    wait_for_more_points(page, first)
     assert page.locator("#live-chart polyline").count() == 1
+    expect(page.locator("#live-measuring-text")).to_be_visible()
+    expect(page.locator("#live-hr")).to_have_text("–")
 
     # Step 1 (prepare) is untimed: continue. Step 2 (breathe, 120 s) runs to its end while the
     # pacer turns between in- and out-breath. Step 3 (finish): continue.
@@ -159,6 +173,11 @@ def test_first_visit_to_recorded_session(page: Page, server: Server, lang: Lang)
     expect(phase).to_have_text(tr("player.exhale", lang), timeout=PHASE_TIMEOUT_MS)  # 4 s in
     # 8 s out, then in again: the pacer went through one whole breath.
     expect(phase).to_have_text(tr("player.inhale", lang), timeout=PHASE_TIMEOUT_MS)
+    # From 30 s of beats on, the numbers: the analysis of the beats so far, a plausible rate;
+    # the chart goes on growing.
+    shown = _wait_for_live_numbers(page)
+    assert HR_PLAUSIBLE_BPM[0] <= int(shown) <= HR_PLAUSIBLE_BPM[1], shown
+    wait_for_more_points(page, chart_points(page))
     expect(page.locator("#player-stepno")).to_have_text(
         f"{tr('player.step', lang)} 3 {tr('player.of', lang)} 3", timeout=BREATHE_STEP_TIMEOUT_MS
     )

@@ -7,7 +7,15 @@ import re
 from typing import TYPE_CHECKING
 
 import pytest
-from browser_harness import PHONE, Server, fill_checkin, history, screen_all_no
+from browser_harness import (
+    LIVE_STREAM_ROUTE,
+    PHONE,
+    Server,
+    faster_replay,
+    fill_checkin,
+    history,
+    screen_all_no,
+)
 
 from vagus.web._i18n import tr
 
@@ -19,8 +27,10 @@ expect = playwright_api.expect
 
 #: Widest the page may be on a 360 px phone, CSS px: nothing wider than the screen.
 PHONE_WIDTH_PX = PHONE["width"]
-#: What the live heart rate shows once beats arrive (whole beats per minute).
+#: What the live heart rate shows once 30 s of beats are in (whole beats per minute).
 WHOLE_NUMBER = re.compile(r"^\d+$")
+#: Longest wait for the live numbers at the faster replay, ms (30 s of beats take about 2 s).
+LIVE_WAIT_MS = 20_000
 #: A check-in that is all right but for the field under test.
 GOOD_CHECKIN = {
     "sleep": "5",
@@ -50,6 +60,8 @@ def test_phone_viewport_has_no_sideways_scroll(page: Page, server: Server) -> No
     expect(start).to_be_in_viewport()
 
     # Running: the pause, skip and stop buttons fit on the screen, side by side or wrapped.
+    # The replay runs faster than real time: the numbers appear after 30 s of beats.
+    page.route(LIVE_STREAM_ROUTE, faster_replay)
     page.check("#player-heart")
     start.click()
     page.click("#player-rating-skip")
@@ -63,7 +75,7 @@ def test_phone_viewport_has_no_sideways_scroll(page: Page, server: Server) -> No
         assert box is not None
         assert box["x"] >= 0
         assert box["x"] + box["width"] <= PHONE_WIDTH_PX, button
-    expect(page.locator("#live-hr")).to_have_text(WHOLE_NUMBER)
+    expect(page.locator("#live-hr")).to_have_text(WHOLE_NUMBER, timeout=LIVE_WAIT_MS)
     assert _scroll_width(page) <= PHONE_WIDTH_PX
     # The heart rate and the whole breathing circle fit on one phone screen together.
     page.evaluate("() => document.getElementById('player-run').scrollIntoView({block: 'start'})")

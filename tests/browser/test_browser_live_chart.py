@@ -3,75 +3,47 @@ whenever the heart is shown; "measuring" with its progress until 30 s of beats a
 numbers; the coherence ratio with its level once its 64 s window is full; Pause says Paused and
 stays so; the summary gives the share of the session in each coherence level. In nb and en.
 
-The replay sensor runs at :data:`SPEED` times real time: the player asks for real time, so the
-test rewrites its requests to ``/api/live/stream`` (the stream's own ``speed`` option, for the
-preview GET and for the session's POST) instead of waiting 64 s. Every wait is on what the page
+The replay sensor runs at ``FAST_REPLAY_SPEED`` times real time: the player asks for real time,
+so the test rewrites its requests to ``/api/live/stream`` (``browser_harness.faster_replay``: the
+stream's own ``speed`` option, for the preview GET and for the session's POST) instead of
+waiting 64 s. Every wait is on what the page
 shows, never a fixed sleep.
 """
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from browser_harness import Server, history, screen_all_no
+from browser_harness import (
+    LIVE_STREAM_ROUTE,
+    Server,
+    chart_points,
+    faster_replay,
+    history,
+    screen_all_no,
+    wait_for_more_points,
+)
 
 from vagus.app.live import COHERENCE_LEVELS
 from vagus.web._i18n import tr
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Page, Route
+    from playwright.sync_api import Page
 
     from vagus.program import Lang
 
 playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 expect = playwright_api.expect
 
-#: Replay speed, x real time: 30 s of beats in 2 s, the 64 s coherence window in about 3 s;
-#: slow enough that the measuring state is seen first.
-SPEED = 15
 #: Longest wait for a page state polled from Python, s.
 WAIT_S = 20.0
 #: A whole number of beats per minute.
 WHOLE_NUMBER = re.compile(r"^\d{2,3}$")
 #: ln RMSSD with two decimals, in either language's decimal sign.
 TWO_DECIMALS = re.compile(r"^\d+[.,]\d\d$")
-
-
-def _faster_replay(route: Route) -> None:
-    """The stream's requests with ``speed`` added (the player asks for real time)."""
-    request = route.request
-    if request.method == "POST":
-        body = json.loads(request.post_data or "{}")
-        body["speed"] = SPEED
-        route.continue_(post_data=json.dumps(body))
-    elif "stream=" in request.url:
-        route.continue_()  # a recording's stream: its speed was set by its POST
-    else:
-        joiner = "&" if "?" in request.url else "?"
-        route.continue_(url=f"{request.url}{joiner}speed={SPEED}")
-
-
-def _chart_points(page: Page) -> int:
-    """Points in the live chart's line (0 before it has two)."""
-    line = page.locator("#live-chart polyline")
-    if line.count() == 0:
-        return 0
-    return len((line.get_attribute("points") or "").split())
-
-
-def _wait_for_more_points(page: Page, than: int) -> int:
-    """Wait until the chart holds more than ``than`` points; return how many."""
-    deadline = time.monotonic() + WAIT_S
-    while True:
-        now = _chart_points(page)
-        if now > than:
-            return now
-        assert time.monotonic() < deadline, f"the chart stayed at {now} points"
-        page.wait_for_timeout(100)
 
 
 def _placeholder_prefix(key: str, lang: Lang, **fields: str) -> str:
@@ -89,7 +61,7 @@ def _session_recording(server: Server) -> dict[str, Any]:
 
 @pytest.mark.parametrize("lang", ["nb", "en"])
 def test_live_chart_numbers_and_pause(page: Page, server: Server, lang: Lang) -> None:
-    page.route("**/api/live/stream**", _faster_replay)
+    page.route(LIVE_STREAM_ROUTE, faster_replay)
     screen_all_no(page, server, lang)
     page.goto(f"{server.url}/exercises/breathing?lang={lang}")
     page.check("#player-heart")
@@ -113,8 +85,8 @@ def test_live_chart_numbers_and_pause(page: Page, server: Server, lang: Lang) ->
     expect(page.locator("#live-progress")).to_be_visible()
     expect(page.locator("#live-hr")).to_have_text("–")
     expect(page.locator("#live-ln")).to_have_text("–")
-    first = _wait_for_more_points(page, 1)
-    _wait_for_more_points(page, first)
+    first = wait_for_more_points(page, 1)
+    wait_for_more_points(page, first)
 
     # From 30 s: the numbers, and "measuring" is gone.
     expect(page.locator("#live-hr")).to_have_text(WHOLE_NUMBER)
@@ -138,7 +110,7 @@ def test_live_chart_numbers_and_pause(page: Page, server: Server, lang: Lang) ->
     phase = page.locator("#player-phase")
     expect(phase).to_have_text(tr("player.paused", lang))
     expect(page.locator("#player-pause")).to_have_text(tr("player.resume", lang))
-    _wait_for_more_points(page, _chart_points(page))
+    wait_for_more_points(page, chart_points(page))
     expect(chart).to_be_visible()
     expect(phase).to_have_text(tr("player.paused", lang))
     page.click("#player-pause")
@@ -161,3 +133,6 @@ def test_live_chart_numbers_and_pause(page: Page, server: Server, lang: Lang) ->
     while _session_recording(server)["ended_at"] is None:
         assert time.monotonic() < deadline, "the session's recording was not finished"
         time.sleep(0.2)
+    shares = _session_recording(server)["analysis"]["coherence"]
+    assert shares["n_windows"] >= 1
+    assert sum(shares[level] for level in COHERENCE_LEVELS) == pytest.approx(1.0)

@@ -10,6 +10,7 @@ import io
 import json
 import math
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -25,7 +26,7 @@ from typer.testing import CliRunner, Result
 from vagus.app import build_app, example_rr_path
 from vagus.app.live import LiveValues
 from vagus.cli import app
-from vagus.cli.live import live_panel, run_recording
+from vagus.cli.live import live_panel, panel_beats, run_recording
 from vagus.hrv import NAMES, read_rr
 from vagus.program import Lang, format_number, t
 
@@ -66,16 +67,16 @@ def test_measure_replay_json_matches_hrv_shape(vagus_env: dict[str, str]) -> Non
     result = run(vagus_env, "measure", "--minutes", "1", "--speed", "60", "--json")
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    # The shape of `vagus hrv --json` (vagus.hrv may add keys: n_intervals is coming).
-    assert {"n_beats", "duration_s", "artifacts", "warnings", "indices"} <= set(data)
+    # The shape of `vagus hrv --json`.
+    assert {"n_beats", "n_intervals", "duration_s", "artifacts", "warnings", "indices"} <= set(data)
     assert list(data["indices"]) == list(NAMES)
     # The replay plays the bundled recording from its start: the first beats are its first.
     expected = read_rr(example_rr_path())
     assert data["n_beats"] >= 60
     assert data["duration_s"] >= 60
     stored = measurements(vagus_env)
-    # The journal counts RR intervals (the analysis' n_intervals, once it reports them).
-    assert stored[0]["n_beats"] == data.get("n_intervals", data["n_beats"])
+    # The journal counts RR intervals (the analysis' n_intervals); the beats are one more.
+    assert stored[0]["n_beats"] == data["n_intervals"] == data["n_beats"] - 1
     assert stored[0]["session_id"] is None
     rr = stored_rr(vagus_env, stored[0]["id"])
     np.testing.assert_allclose(rr, expected[: len(rr)], rtol=0, atol=1e-9)
@@ -291,3 +292,44 @@ def test_measure_prints_the_coherence_shares(vagus_env: dict[str, str]) -> None:
     shares = analysis["coherence"]
     assert shares["n_windows"] >= 1
     assert sum(shares[level] for level in ("low", "medium", "high")) == pytest.approx(1.0)
+
+
+def _count_after(text: str, prefix: str) -> int:
+    """The number right after ``prefix`` (spaces between) in ``text``; fails when absent."""
+    found = re.search(re.escape(prefix) + r"\s*(\d+)", text)
+    assert found is not None, (prefix, text)
+    return int(found.group(1))
+
+
+@pytest.mark.parametrize("lang", ["en", "nb"])
+def test_the_panel_and_the_saved_line_count_the_same_beats(
+    vagus_env: dict[str, str], lang: Lang
+) -> None:
+    """Issue 12: the panel said "Beats 77" (the RR intervals received, as the journal counts
+    them) and then "Saved: 78 beats" (the analysis' beats). Both now count beats: n intervals
+    lie between n + 1 beats."""
+    result = run(vagus_env, "measure", "--minutes", "1", "--speed", "120", "--lang", lang)
+    assert result.exit_code == 0, result.output
+    last_panel, after = result.stdout.rsplit("╭", 1)[-1].split("╯", 1)
+    shown = _count_after(last_panel, t("live.beats", lang))
+    saved_prefix = t("live.result", lang, beats="\0", hr="", rmssd="", ln="").split("\0")[0]
+    # The saved line starts a line of its own, also when the output is not a terminal.
+    assert after.startswith("\n" + saved_prefix), after[:80]
+    saved = _count_after(after, saved_prefix)
+    stored = measurements(vagus_env)[0]
+    app_ = build_app(env=vagus_env)
+    try:
+        analysis = app_.journal.recording(stored["id"])["analysis"]
+    finally:
+        app_.close()
+    assert shown == saved == analysis["n_beats"]
+    assert analysis["n_intervals"] == stored["n_beats"] == shown - 1  # the journal's count
+
+
+def test_the_panel_counts_beats_from_the_intervals_received() -> None:
+    assert panel_beats(None) == 0
+    assert panel_beats(LiveValues(t_s=0.0, n_beats=0)) == 0
+    values = LiveValues(t_s=12.3, n_beats=15, heart_rate_bpm=64.0)
+    assert panel_beats(values) == 16
+    text = _render(live_panel("title", values, 12.3, 60.0, "en"))
+    assert re.search(r"Beats\s+16\b", text), text

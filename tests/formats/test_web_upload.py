@@ -42,7 +42,8 @@ def test_upload_fit_gives_the_same_analysis_as_the_rr(client: TestClient, tmp_pa
     expected = analyze(rr).indices
     # FIT stores beat intervals in 1/1000 s: the analysis is that of the same series.
     assert data["indices"]["rmssd"] == pytest.approx(expected["rmssd"], rel=1e-6)
-    assert data["n_beats"] == len(rr)
+    assert data["n_intervals"] == len(rr)
+    assert data["n_beats"] == len(rr) + 1  # beats: the intervals lie between them
 
 
 def test_upload_edf_ecg_is_turned_into_beats(
@@ -63,7 +64,7 @@ def test_upload_edf_ecg_is_turned_into_beats(
     beats = [s for s, sym in zip(annotation.sample, annotation.symbol, strict=True) if sym in "NAV"]
     reference_rr = np.diff(beats) / 360 * 1000
     # Beats found in the waveform: the cardiologists' count within 1 %, mean RR within 0.5 %.
-    assert abs(data["n_beats"] - reference_rr.size) <= 0.01 * reference_rr.size
+    assert abs(data["n_intervals"] - reference_rr.size) <= 0.01 * reference_rr.size
     assert data["indices"]["mean_nn"] == pytest.approx(float(np.mean(reference_rr)), rel=0.005)
 
 

@@ -1,9 +1,11 @@
 """A strap connected in the browser: beats posted to /api/live/browser, stored, answered with HRV;
 and static/strap.js's packet parser and beat timeline, run with Node, against the Python ones.
 
-The beats are the first minutes of the bundled recording (MIT-BIH record 100), so the streaming
-HRV has real rhythm, premature beats included, to work on. What the server answers is compared
-with a :class:`~vagus.hrv.streaming.StreamingHrv` fed the same RR intervals directly, to 1e-9.
+The beats are the first minutes of the bundled recording (MIT-BIH record 100), so the live
+values have real rhythm, premature beats included, to work on. What the server answers is
+compared, to 1e-9, with what it must be (issue 12): each beat's own rate with a
+:class:`~vagus.hrv.streaming.StreamingHrv` fed the same RR intervals, and the numbers with
+``vagus.hrv.analyze`` (the save's own analysis) of the beats posted so far.
 The JavaScript tests are skipped, with the reason, when ``node`` is missing; the browser tests
 (tests/browser/test_browser_strap.py) run the same comparisons in Chromium.
 """
@@ -19,14 +21,22 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
 from hrm_packets import encode, packet_vectors, python_parse
 from vagus.app import App, example_rr_path
+from vagus.app.live import (
+    COHERENCE_EVERY_S,
+    COHERENCE_WINDOW_S,
+    MIN_LIVE_S,
+    CoherenceShares,
+    coherence_level,
+)
 from vagus.devices.ble import BleHeartRateSensor, _Packet
 from vagus.hrv import analyze
-from vagus.hrv.streaming import StreamingHrv
+from vagus.hrv.streaming import StreamingHrv, coherence_ratio
 from vagus.web._live import (
     ABANDONED_AFTER_S,
     BROWSER_TAG,
@@ -45,7 +55,7 @@ N_BEATS = 180
 BATCH_SIZES = (1, 2, 57, 100)
 TOLERANCE = 1e-9
 #: Fields of the answer to /finish.
-SUMMARY_FIELDS = {"recording_id", "n_beats", "indices", "discarded"}
+SUMMARY_FIELDS = {"recording_id", "n_beats", "indices", "discarded", "live", "coherence"}
 
 
 class FakeClock:
@@ -114,7 +124,7 @@ def clock(client: TestClient) -> FakeClock:
     return fake
 
 
-def test_start_post_finish_records_the_beats_and_answers_streaming_hrv(
+def test_start_post_finish_records_the_beats_and_answers_the_live_values(
     client: TestClient, vagus_app: App
 ) -> None:
     rr = example_rr(N_BEATS)
@@ -134,27 +144,58 @@ def test_start_post_finish_records_the_beats_and_answers_streaming_hrv(
         assert vagus_app.journal.recording_rr(recording_id) == rr[:sent]
     assert sent == N_BEATS
 
-    # The same events as the server-sent stream, equal to a StreamingHrv fed the same RR.
+    # The same events as the server-sent stream (issue 12): each beat's own rate as a
+    # StreamingHrv fed the same RR gives it; the numbers are the analysis the recording is
+    # saved with, rerun after the last beat of each post, of every beat posted so far, and
+    # only from 30 s of beats on.
     stream = StreamingHrv()
+    ends = list(np.cumsum(BATCH_SIZES))  # the beats stored after each post but the last
+    analysed = 0
     t_s = 0.0
-    for value, update in zip(rr, updates, strict=True):
+    for n, (value, update) in enumerate(zip(rr, updates, strict=True), start=1):
         assert tuple(update) == EVENT_FIELDS
         t_s += value / 1000.0
         expected = stream.add(value, t_s=t_s)
-        assert update["n_beats"] == expected.n_beats
+        assert update["n_beats"] == n
         assert update["t_s"] == round(t_s, 3)
-        for key, want in (
-            ("heart_rate_bpm", expected.heart_rate_bpm),
-            ("rmssd_ms", expected.rmssd_ms),
-            ("ln_rmssd", expected.ln_rmssd),
-            ("coherence", expected.coherence),
+        assert update["heart_rate_bpm"] == pytest.approx(
+            expected.heart_rate_bpm, rel=TOLERANCE, abs=TOLERANCE
+        )
+        if (n in ends or n == N_BEATS) and t_s >= MIN_LIVE_S:
+            analysed = n
+        assert update["analysed_beats"] == analysed, n
+        assert update["ready"] is (analysed > 0)
+        assert update["progress"] == pytest.approx(min(1.0, t_s / MIN_LIVE_S), abs=1e-4)
+        if not analysed:
+            assert all(update[k] is None for k in ("mean_hr_bpm", "rmssd_ms", "ln_rmssd")), n
+            assert update["coherence"] is None
+            continue
+        want = analyze(rr[:analysed]).indices
+        for key, index in (
+            ("mean_hr_bpm", "mean_hr"),
+            ("rmssd_ms", "rmssd"),
+            ("ln_rmssd", "ln_rmssd"),
         ):
-            if want is None or not math.isfinite(want):
-                assert update[key] is None, key
-            else:
-                assert update[key] == pytest.approx(want, rel=TOLERANCE, abs=TOLERANCE), key
-    assert updates[-1]["rmssd_ms"] is not None
-    assert updates[-1]["coherence"] is not None  # 2.5 minutes: past the 64 s window
+            assert update[key] == pytest.approx(want[index], rel=TOLERANCE, abs=TOLERANCE), key
+        if t_s < COHERENCE_WINDOW_S:
+            assert update["coherence"] is None
+            assert update["coherence_level"] is None
+    assert analysed == N_BEATS
+    assert [u["ready"] for u in updates].index(True) == ends[2] - 1  # the first post past 30 s
+    # 2.5 minutes: past the 64 s window. The last ratio is the newest window's (one every 5 s,
+    # the first ending at 64 s) over the NN series of the last analysis.
+    last = updates[-1]
+    nn = analyze(rr).nn_ms
+    t_nn = np.cumsum(nn) / 1000.0
+    window_end = COHERENCE_WINDOW_S + COHERENCE_EVERY_S * math.floor(
+        (t_nn[-1] - COHERENCE_WINDOW_S) / COHERENCE_EVERY_S
+    )
+    want_coherence = coherence_ratio(t_nn, nn, end_s=window_end, window_s=COHERENCE_WINDOW_S)
+    assert want_coherence is not None
+    assert last["coherence"] == pytest.approx(want_coherence.ratio, rel=TOLERANCE)
+    assert last["coherence_level"] == coherence_level(last["coherence"])
+    shares = last["coherence_shares"]
+    assert sum(shares.values()) == pytest.approx(1.0)
 
     entry = vagus_app.journal.recording(recording_id)
     assert entry["source"] == "Polar H10 ABCD1234 (browser)"
@@ -168,12 +209,17 @@ def test_start_post_finish_records_the_beats_and_answers_streaming_hrv(
     assert set(summary) == SUMMARY_FIELDS
     assert summary["recording_id"] == recording_id
     assert summary["n_beats"] == N_BEATS
+    # The last live values are the saved analysis, and the shares shown are the shares saved.
+    assert summary["live"] == updates[-1]
+    assert {k: summary["coherence"][k] for k in shares} == shares
     reference = analyze(rr).indices
     assert summary["indices"]["rmssd"] == pytest.approx(reference["rmssd"], rel=TOLERANCE)
     assert summary["indices"]["mean_hr"] == pytest.approx(reference["mean_hr"], rel=TOLERANCE)
     entry = vagus_app.journal.recording(recording_id)
     assert entry["ended_at"] is not None
     assert entry["analysis"]["indices"]["rmssd"] == pytest.approx(reference["rmssd"])
+    assert entry["analysis"]["coherence"] == summary["coherence"]
+    assert entry["analysis"]["n_intervals"] == N_BEATS
 
 
 def test_a_recording_without_beats_finishes_without_indices(client: TestClient) -> None:
@@ -184,7 +230,11 @@ def test_a_recording_without_beats_finishes_without_indices(client: TestClient) 
         "n_beats": 0,
         "indices": None,
         "discarded": False,
+        "live": None,
+        "coherence": CoherenceShares().to_json(),
     }
+    assert summary["coherence"]["n_windows"] == 0
+    assert all(summary["coherence"][level] is None for level in ("low", "medium", "high"))
 
 
 def test_a_measurement_without_a_session_under_a_minute_is_discarded(
@@ -345,18 +395,26 @@ def test_posting_a_batch_again_stores_it_once(client: TestClient, vagus_app: App
     assert vagus_app.journal.recording_rr(recording_id) == rr + [800.0] * MAX_BEATS_PER_POST
 
 
-def test_a_gap_moves_the_time_on(client: TestClient) -> None:
+def test_a_gap_is_not_counted_as_seconds_of_beats(client: TestClient, vagus_app: App) -> None:
+    """A gap is time without beats: the 30 s before the numbers count the RR intervals
+    received, never the seconds lost (issue 12), and the gap's beats are stored as posted."""
     recording_id = start(client)
     beats = [
         {"rr_ms": 1000.0},
         {"rr_ms": 1000.0, "gap_before": False},
-        {"rr_ms": 1000.0, "gap_before": True, "gap_s": 7.5},
+        {"rr_ms": 1000.0, "gap_before": True, "gap_s": 27.5},
         {"rr_ms": 1000.0, "gap_before": True},
     ]
     updates = post_beats(client, recording_id, beats).json()["updates"]
-    assert [u["t_s"] for u in updates] == [1.0, 2.0, 10.5, 11.5]
-    # No successive difference across the gaps: only 1 -> 2 counts, and it is 0.
-    assert updates[1]["rmssd_ms"] == 0.0
+    assert [u["t_s"] for u in updates] == [1.0, 2.0, 3.0, 4.0]
+    assert [u["progress"] for u in updates] == [
+        pytest.approx(s / MIN_LIVE_S, abs=1e-4) for s in (1.0, 2.0, 3.0, 4.0)
+    ]
+    assert not any(u["ready"] for u in updates)
+    assert all(u["rmssd_ms"] is None for u in updates)
+    # Each beat still has its own rate (the chart's line), the gap's beats too.
+    assert [u["heart_rate_bpm"] for u in updates] == [60.0] * 4
+    assert vagus_app.journal.recording_rr(recording_id) == [1000.0] * 4
 
 
 def test_every_post_needs_the_csrf_token(
@@ -398,7 +456,9 @@ def test_abandoned_recordings_are_finished_at_the_next_request(
     assert post_beats(client, third, beats_of(rr[:2])).status_code == 200
     entry = vagus_app.journal.recording(quiet)
     assert entry["ended_at"] is not None
-    assert entry["analysis"]["n_beats"] == len(rr)
+    # Every interval posted is analysed: the beats are one more (the first one's start).
+    assert entry["analysis"]["n_intervals"] == len(rr)
+    assert entry["analysis"]["n_beats"] == len(rr) + 1
     assert vagus_app.journal.recording(busy)["ended_at"] is None
     assert_error(post_beats(client, quiet, beats_of([800.0])), 404, "recording_id")
 
@@ -416,7 +476,8 @@ def test_finish_all_finishes_every_open_recording(client: TestClient, vagus_app:
     first, second = start(client), start(client)
     post_beats(client, first, beats_of(rr))
     assert finish_all(client.app.state) == [first, second]  # type: ignore[attr-defined]
-    assert vagus_app.journal.recording(first)["analysis"]["n_beats"] == len(rr)
+    analysis = vagus_app.journal.recording(first)["analysis"]
+    assert (analysis["n_intervals"], analysis["n_beats"]) == (len(rr), len(rr) + 1)
     assert vagus_app.journal.recording(second)["ended_at"] is not None
     assert finish_all(client.app.state) == []  # type: ignore[attr-defined]
     assert_error(client.post(f"{START}/{first}/finish"), 404, "recording_id")
@@ -552,4 +613,5 @@ def test_stopping_the_server_finishes_open_browser_recordings(vagus_app: App) ->
         assert vagus_app.journal.recording(recording_id)["ended_at"] is None
     stored = vagus_app.journal.recording(recording_id)  # the server has stopped
     assert stored["ended_at"] is not None
-    assert stored["analysis"]["n_beats"] == 120
+    assert stored["analysis"]["n_intervals"] == 120
+    assert stored["analysis"]["n_beats"] == 121

@@ -81,6 +81,19 @@ def _coherence_text(values: LiveValues, lang: Lang) -> str:
     return f"{format_number(values.coherence, lang, 2)} ({level})"
 
 
+def panel_beats(values: LiveValues | None) -> int:
+    """The beats of the recording so far, counted as its saved analysis counts them (the
+    ``n_beats`` of ``vagus hrv`` and of "Saved: N beats"): the live values count the RR
+    intervals received, and n intervals lie between n + 1 beats.
+
+    >>> panel_beats(None), panel_beats(LiveValues(t_s=0.8, n_beats=1))
+    (0, 2)
+    """
+    if values is None or not values.n_beats:
+        return 0
+    return values.n_beats + 1
+
+
 def live_panel(
     title: str, values: LiveValues | None, elapsed_s: float, total_s: float, lang: Lang = "en"
 ) -> Panel:
@@ -112,7 +125,7 @@ def live_panel(
             ("ln RMSSD", _number(values.ln_rmssd, lang, 2)),
             (t("live.coherence", lang), _coherence_text(values, lang)),
         ]
-    rows.append((t("live.beats", lang), str(values.n_beats) if values else "0"))
+    rows.append((t("live.beats", lang), str(panel_beats(values))))
     for key, value in rows:
         table.add_row(Text(key, style="dim"), Text(value, style="bold"))
     parts: list[RenderableType] = [table]
@@ -164,6 +177,10 @@ def run_recording(
         live.update(
             live_panel(title, recording.values, recording.t_s, duration_s, lang), refresh=True
         )
+    if not quiet and not console.is_terminal:
+        # Rich leaves the last line of a Live display unended when it writes to a file or a
+        # pipe (`vagus measure | tee`): what is printed next would follow the panel's corner.
+        console.line()
     if recording.feed.error is not None:
         raise recording.feed.error
 

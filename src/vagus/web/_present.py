@@ -16,6 +16,14 @@ from datetime import datetime
 from typing import Any, Final
 
 from vagus.app import UserError, check_exercise
+from vagus.app.live import (
+    COHERENCE_EVERY_S,
+    COHERENCE_HIGH_FROM,
+    COHERENCE_LEVELS,
+    COHERENCE_MEDIUM_FROM,
+    COHERENCE_WINDOW_S,
+)
+from vagus.hrv._constants import MAX_RR_MS, MIN_RR_MS
 from vagus.program import (
     CHECKIN_FIELDS,
     EXERCISE_IDS,
@@ -25,6 +33,7 @@ from vagus.program import (
     ScreeningResult,
     Step,
     cue_text,
+    format_number,
     load_catalog,
     param_specs,
     red_flags,
@@ -317,3 +326,156 @@ def describe_entry(entry: Mapping[str, Any], lang: Lang) -> dict[str, Any]:
 def count_imported(counts: Mapping[str, int]) -> int:
     """Entries in an import's counts, beats not counted (they belong to their measurement)."""
     return sum(n for name, n in counts.items() if name != "beats")
+
+
+# --- a measurement ------------------------------------------------------------------------------
+
+
+def _count(mapping: Mapping[str, Any], key: str) -> int | None:
+    """``mapping[key]`` when it is a whole number (not a bool), else None: a stored analysis
+    may come from an older vagus, or from an imported journal."""
+    value = mapping.get(key)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return int(value) if float(value).is_integer() and value >= 0 else None
+
+
+def _real(mapping: Mapping[str, Any], key: str) -> float | None:
+    """``mapping[key]`` when it is a finite number (not a bool), else None."""
+    value = mapping.get(key)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value) if value == value and abs(value) != float("inf") else None
+
+
+def measurement_summary(analysis: object, lang: Lang) -> list[str]:
+    """What a measurement's page says above its figures, one paragraph each: the beats and RR
+    intervals analysed over how long; how many intervals the artifact correction changed or
+    left out, with RMSSD before and after it; how many impossible intervals (outside
+    ``MIN_RR_MS``-``MAX_RR_MS``) were left out.
+
+    An analysis stored before issue 12 has no ``n_intervals`` (its ``n_beats`` counted the
+    intervals) and no ``changed``: it gets what it has, and a missing or malformed key leaves
+    its sentence out, never an error.
+
+    >>> measurement_summary({"n_beats": 300, "duration_s": 240.0}, "en")
+    ['300 RR intervals over 4.0 min.']
+    >>> measurement_summary(None, "en")
+    []
+    """
+    if not isinstance(analysis, Mapping):
+        return []
+    lines: list[str] = []
+    intervals = _count(analysis, "n_intervals")
+    beats = _count(analysis, "n_beats")
+    duration_s = _real(analysis, "duration_s")
+    minutes = format_number(duration_s / 60.0 if duration_s is not None else None, lang, 1)
+    if intervals is not None and beats is not None:
+        lines.append(
+            tr(
+                "measurement.beats",
+                lang,
+                beats=format_number(beats, lang),
+                intervals=format_number(intervals, lang),
+                minutes=minutes,
+            )
+        )
+    elif beats is not None:  # before issue 12, n_beats counted the intervals
+        intervals = beats
+        lines.append(
+            tr("measurement.intervals", lang, intervals=format_number(beats, lang), minutes=minutes)
+        )
+    artifacts = analysis.get("artifacts")
+    if intervals is None or not isinstance(artifacts, Mapping):
+        return lines
+    shown = format_number(intervals, lang)
+    changed = _count(artifacts, "changed")
+    before, after = _real(artifacts, "rmssd_before"), _real(artifacts, "rmssd_after")
+    if changed is not None and before is not None and after is not None:
+        lines.append(
+            tr(
+                "measurement.correction",
+                lang,
+                changed=format_number(changed, lang),
+                intervals=shown,
+                before=format_number(before, lang, 1),
+                after=format_number(after, lang, 1),
+            )
+        )
+    elif changed is not None:
+        lines.append(
+            tr("measurement.changed", lang, changed=format_number(changed, lang), intervals=shown)
+        )
+    elif (corrected := _count(artifacts, "corrected")) is not None:
+        percent = _real(artifacts, "percent")
+        lines.append(
+            tr(
+                "measurement.corrected",
+                lang,
+                corrected=format_number(corrected, lang),
+                intervals=shown,
+                percent=format_number(percent, lang, 1),
+            )
+        )
+    out_of_range = _count(artifacts, "out_of_range")
+    if out_of_range:
+        lines.append(
+            tr(
+                "measurement.out_of_range",
+                lang,
+                n=format_number(out_of_range, lang),
+                min=format_number(MIN_RR_MS, lang),
+                max=format_number(MAX_RR_MS, lang),
+            )
+        )
+    return lines
+
+
+def coherence_summary(analysis: object, lang: Lang) -> dict[str, str] | None:
+    """A live recording's coherence, as saved with its analysis (``coherence``, issue 12):
+    ``text``, the share of the recording in each level (the words of ``vagus measure``), and
+    ``help``, one line on what coherence is and where the levels lie. None for an analysis
+    without shares (an upload, a measurement from before issue 12, a malformed entry).
+
+    >>> coherence_summary({"coherence": {"n_windows": 0}}, "en")["text"]
+    'Coherence: not measured; it needs 64 s of heartbeats.'
+    >>> coherence_summary({"n_beats": 300}, "en") is None
+    True
+    """
+    if not isinstance(analysis, Mapping):
+        return None
+    shares = analysis.get("coherence")
+    if not isinstance(shares, Mapping) or (n := _count(shares, "n_windows")) is None:
+        return None
+    # The stored settings where the analysis has them (a later vagus may change them), else
+    # those of this one.
+    window_s = _real(shares, "window_s") or COHERENCE_WINDOW_S
+    every_s = _real(shares, "every_s") or COHERENCE_EVERY_S
+    thresholds = shares.get("thresholds")
+    thresholds = thresholds if isinstance(thresholds, Mapping) else {}
+    medium = _real(thresholds, "medium") or COHERENCE_MEDIUM_FROM
+    high = _real(thresholds, "high") or COHERENCE_HIGH_FROM
+    help_text = tr(
+        "measurement.coherence_help",
+        lang,
+        window=format_number(window_s, lang, None),
+        every=format_number(every_s, lang, None),
+        medium=format_number(medium, lang, 1),
+        high=format_number(high, lang, 1),
+    )
+    found = {level: _real(shares, level) for level in COHERENCE_LEVELS}
+    if not n or any(share is None for share in found.values()):
+        text = tr("live.coherence_none", lang, window=format_number(window_s, lang, None))
+        return {"text": text, "help": help_text}
+    percent = {
+        level: f"{format_number(100.0 * (share or 0.0), lang, 0)} %"
+        for level, share in found.items()
+    }
+    text = tr(
+        "live.coherence_shares",
+        lang,
+        **percent,
+        n=format_number(n, lang),
+        every=format_number(every_s, lang, None),
+    )
+    return {"text": text, "help": help_text}

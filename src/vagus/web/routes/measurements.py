@@ -32,6 +32,7 @@ from vagus.program import Lang
 from vagus.web._deps import AppDep, LangDep, choose_lang, csrf_protect, render
 from vagus.web._errors import TooLargeError, error_body, error_html, status_of
 from vagus.web._i18n import tr
+from vagus.web._present import coherence_summary, measurement_summary
 from vagus.web._svg import poincare_svg, spectrum_svg, tachogram_svg
 
 #: What a multipart form adds around the file (boundaries, part headers, the CSRF field).
@@ -197,6 +198,8 @@ def measurement_page(request: Request, recording_id: int, app: AppDep) -> Respon
         {
             "title": tr("measurement.title", lang, id=recording_id),
             "analysis": analysis,
+            "summary": measurement_summary(analysis, lang),
+            "coherence": coherence_summary(analysis, lang),
             "notices": data["notices"],
             "table": data["table"],
             "charts": measurement_charts(nn, indices, data.get("spectrum"), lang),
@@ -243,6 +246,8 @@ async def upload_submit(request: Request, app: AppDep) -> Response:
         {
             "title": tr("measurement.upload_title", lang, name=upload.filename),
             "analysis": out,
+            "summary": measurement_summary(out, lang),
+            "coherence": None,
             "notices": out["notices"],
             "table": out["table"],
             "charts": measurement_charts(
