@@ -8,7 +8,6 @@ loads typer and the cli modules only; ``vagus hrv FILE`` loads the HRV path only
 
 from __future__ import annotations
 
-import ast
 import json
 import os
 import sqlite3
@@ -64,38 +63,6 @@ NOT_FOR_HRV = (
 )
 
 
-def _top_level_imports_app(relative: str) -> bool:
-    """Whether a module imports vagus.app at its top level."""
-    tree = ast.parse((SRC / relative).read_text(encoding="utf-8"))
-    return any(
-        isinstance(node, ast.ImportFrom) and (node.module or "").startswith("vagus.app")
-        for node in tree.body
-    )
-
-
-def _prefs_read_the_journal() -> bool:
-    """Whether the saved language is read by opening the journal (not App.stored_setting)."""
-    source = (SRC / "app" / "preferences.py").read_text(encoding="utf-8")
-    return "self._app.journal.get_setting(SETTING_PREFS" in source
-
-
-# Until cli/live.py imports the app inside its commands, every command loads the app (and the
-# journal, through app.resonance -> app.sessions -> app.models) when the cli starts; until
-# app/preferences.py reads the saved language with App.stored_setting, a command that resolves
-# the language opens the journal. Both are other files' changes (issue 12); remove these
-# markers when they land.
-_LIVE_EAGER = pytest.mark.xfail(
-    _top_level_imports_app("cli/live.py"),
-    reason="cli/live.py still imports vagus.app at its top level",
-    strict=True,
-)
-_PREFS_JOURNAL = pytest.mark.xfail(
-    _prefs_read_the_journal(),
-    reason="app/preferences.py still opens the journal to read the language",
-    strict=True,
-)
-
-
 def _imported(tmp_path: Path, *args: str) -> set[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("VAGUS_")}
     env |= {"VAGUS_HOME": str(tmp_path / "home"), "COLUMNS": "100"}
@@ -125,7 +92,6 @@ def rr_file(tmp_path: Path) -> Path:
     return path
 
 
-@_LIVE_EAGER
 @pytest.mark.parametrize("args", [("--help",), ("--version",), ("hrv", "--help")])
 def test_help_loads_no_app(tmp_path: Path, args: tuple[str, ...]) -> None:
     modules = _imported(tmp_path, *args)
@@ -135,15 +101,12 @@ def test_help_loads_no_app(tmp_path: Path, args: tuple[str, ...]) -> None:
     assert [name for name in _loaded(modules, NOT_FOR_HELP) if name not in allowed] == []
 
 
-@_LIVE_EAGER
 def test_hrv_with_lang_loads_only_the_hrv_path(tmp_path: Path, rr_file: Path) -> None:
     modules = _imported(tmp_path, "hrv", str(rr_file), "--lang", "en")
     assert "vagus.hrv._analyze" in modules  # it did analyse
     assert _loaded(modules, NOT_FOR_HRV) == []
 
 
-@_LIVE_EAGER
-@_PREFS_JOURNAL
 def test_hrv_loads_only_the_hrv_path(tmp_path: Path, rr_file: Path) -> None:
     """The language comes from the saved preference without opening the journal; a journal
     that does not exist is not created."""

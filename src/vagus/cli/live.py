@@ -12,27 +12,20 @@ import json
 import sys
 import time
 from collections.abc import Callable
-from typing import Annotated, Final
+from typing import TYPE_CHECKING, Annotated, Final
 
 import typer
-from rich.console import Console, Group, RenderableType
-from rich.live import Live
-from rich.panel import Panel
-from rich.progress_bar import ProgressBar
-from rich.table import Table
-from rich.text import Text
 
-from vagus.app import MIN_MEASUREMENT_S, LiveRecording, ResonanceResult, SensorError
-from vagus.app.live import (
-    COHERENCE_EVERY_S,
-    COHERENCE_HIGH_FROM,
-    COHERENCE_MEDIUM_FROM,
-    COHERENCE_WINDOW_S,
-    MIN_LIVE_S,
-    CoherenceLevel,
-    CoherenceShares,
-    LiveValues,
-)
+if TYPE_CHECKING:
+    from rich.console import Console, RenderableType
+    from rich.panel import Panel
+    from rich.table import Table
+
+    from vagus.app import LiveRecording, ResonanceResult
+    from vagus.app.live import CoherenceLevel, CoherenceShares, LiveValues
+    from vagus.program import Lang
+
+
 from vagus.cli._base import (
     LangOption,
     app,
@@ -42,7 +35,6 @@ from vagus.cli._base import (
     print_warnings,
     user_errors,
 )
-from vagus.program import Lang, format_number, t
 
 SensorOption = Annotated[
     str | None,
@@ -54,16 +46,28 @@ SpeedOption = Annotated[
     float, typer.Option(help="Replay or simulate N times faster (demos, tests).")
 ]
 #: `vagus measure --minutes`: from the shortest measurement the app keeps to an hour.
-MIN_MEASURE_MINUTES: Final = MIN_MEASUREMENT_S / 60.0
+# vagus.app's MIN_MEASUREMENT_S / 60, written out so that `vagus --help` need not import the app
+# (issue 12); tests/cli/test_startup_imports.py keeps the two equal.
+MIN_MEASURE_MINUTES: Final = 1.0
 MAX_MEASURE_MINUTES: Final = 60.0
 
 
 def _number(value: float | None, lang: Lang, decimals: int) -> str:
+    from vagus.program import format_number
+
     return format_number(value, lang, decimals) if value is not None else "–"
 
 
 def coherence_help(lang: Lang) -> str:
     """One line: what coherence is, when it appears, and its levels."""
+    from vagus.app.live import (
+        COHERENCE_EVERY_S,
+        COHERENCE_HIGH_FROM,
+        COHERENCE_MEDIUM_FROM,
+        COHERENCE_WINDOW_S,
+    )
+    from vagus.program import format_number, t
+
     return t(
         "live.coherence_help",
         lang,
@@ -75,6 +79,9 @@ def coherence_help(lang: Lang) -> str:
 
 
 def _coherence_text(values: LiveValues, lang: Lang) -> str:
+    from vagus.app.live import COHERENCE_WINDOW_S
+    from vagus.program import format_number, t
+
     if values.coherence is None or values.coherence_level is None:
         return t("live.coherence_from", lang, seconds=format_number(COHERENCE_WINDOW_S, lang))
     level = t(f"live.level_{values.coherence_level}", lang)
@@ -100,6 +107,15 @@ def live_panel(
     """The live numbers: "measuring" with its progress until :data:`MIN_LIVE_S` of beats are
     in, then the analysis the recording is saved with (mean heart rate, RMSSD, ln RMSSD) and
     the coherence ratio with its level from its own minimum on."""
+    from rich.console import Group
+    from rich.panel import Panel
+    from rich.progress_bar import ProgressBar
+    from rich.table import Table
+    from rich.text import Text
+
+    from vagus.app.live import MIN_LIVE_S
+    from vagus.program import format_number, t
+
     table = Table.grid(padding=(0, 2))
     rows: list[tuple[str, str]] = []
     progress: ProgressBar | None = None
@@ -160,6 +176,8 @@ def run_recording(
     (a recording that ends the sensor's use) its numbers are those the recording is saved
     with; without, beats that arrive before the recording is finished are saved too.
     """
+    from rich.live import Live
+
     with Live(
         live_panel(title, None, 0.0, duration_s, lang),
         console=console,
@@ -187,6 +205,9 @@ def run_recording(
 
 def coherence_summary(shares: CoherenceShares, lang: Lang) -> str:
     """The share of the recording in each coherence level, as saved with it."""
+    from vagus.app.live import COHERENCE_EVERY_S, COHERENCE_WINDOW_S
+    from vagus.program import format_number, t
+
     if not shares.n_windows:
         return t("live.coherence_none", lang, window=format_number(COHERENCE_WINDOW_S, lang))
 
@@ -205,6 +226,9 @@ def coherence_summary(shares: CoherenceShares, lang: Lang) -> str:
 
 
 def _too_short(recording: LiveRecording, lang: Lang) -> str:
+    from vagus.app import MIN_MEASUREMENT_S
+    from vagus.program import format_number, t
+
     return t(
         "live.too_short",
         lang,
@@ -235,6 +259,11 @@ def measure(
     """A resting measurement with a live display, saved with its full HRV analysis.
 
     One shorter than a minute (stopped early, or the sensor ended) is not saved."""
+    from rich.console import Console
+
+    from vagus.app import MIN_MEASUREMENT_S, SensorError
+    from vagus.program import format_number, t
+
     if not MIN_MEASURE_MINUTES <= minutes <= MAX_MEASURE_MINUTES:
         fail(
             f"--minutes: expected {MIN_MEASURE_MINUTES:g} to {MAX_MEASURE_MINUTES:g} "
@@ -299,6 +328,11 @@ def devices(
     lang: LangOption = None,
 ) -> None:
     """List Bluetooth heart-rate sensors nearby (any strap with the Heart Rate service)."""
+    from rich.console import Console
+
+    from vagus.app import SensorError
+    from vagus.program import t
+
     app_ = open_app()
     try:
         found = app_.live.scan_ble(timeout)
@@ -315,6 +349,10 @@ def devices(
 
 
 def _resonance_table(result: ResonanceResult, lang: Lang) -> Table:
+    from rich.table import Table
+
+    from vagus.program import format_number, t
+
     table = Table(title=t("live.resonance_title", lang))
     for key in ("col_rate", "col_swing", "col_lf", "col_lf_peak"):
         table.add_column(t(f"live.{key}", lang), justify="right")
@@ -341,6 +379,11 @@ def resonance(
 
     It needs a sensor on you (--sensor ble); --sensor simulated shows a demonstration that is
     not saved. The replay sensor cannot follow your breath and is refused."""
+    from rich.console import Console
+
+    from vagus.app import SensorError
+    from vagus.program import format_number, t
+
     if speed <= 0:
         fail(f"--speed: expected a positive number, got {speed:g}")
     app_ = open_app()
