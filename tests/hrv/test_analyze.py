@@ -220,3 +220,15 @@ def test_successive_indices_skip_left_out_intervals() -> None:
     assert successive_indices(rr, ())["rmssd"] == pytest.approx(whole.indices["rmssd"])
     assert successive_indices(rr, ())["sd2"] == pytest.approx(whole.indices["sd2"])
     assert successive_indices(rr, ())["pnn50"] == pytest.approx(whole.indices["pnn50"])
+
+
+def test_impossible_intervals_do_not_count_as_usable_time() -> None:
+    """Issue 12: 65535 codes are left out of every index, so they must not count towards the
+    minimum duration either; the recording's length (``duration_s``) still counts them."""
+    rr = np.full(600, 850.0)
+    rr[[100, 400]] = 65535.0
+    report = analyze(rr)
+    assert report.duration_s == pytest.approx((598 * 850.0 + 2 * 65535.0) / 1000.0)
+    short = analyze(np.r_[np.full(100, 850.0), [65535.0] * 5])
+    assert short.indices["vlf"] is None
+    assert any("vlf" in w and "85.0 s" in w for w in short.warnings)

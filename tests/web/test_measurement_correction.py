@@ -230,8 +230,10 @@ def test_a_live_recording_shows_its_coherence_shares(
     rid = _stored(vagus_app, _example_rr(300), analysis)
     page = client.get(f"/measurements/{rid}?lang={lang}").text
     words = {
-        "nb": "Koherens gjennom opptaket: lav 25 %, middels 50 %, høy 25 % av tiden (4 verdier",
-        "en": "Coherence over the recording: low 25 %, medium 50 %, high 25 % of the time (4 ",
+        "nb": "Koherens gjennom opptaket: lav 25 %, middels 50 %, høy 25 % av tiden "
+        "(målt hvert 5. sekund, 4 ganger i alt",
+        "en": "Coherence over the recording: low 25 %, medium 50 %, high 25 % of the time "
+        "(measured every 5 s, 4 in all",
     }
     assert words[lang] in page
     medium, high = ("0,5", "1,8") if lang == "nb" else ("0.5", "1.8")

@@ -350,7 +350,7 @@ class LiveAnalysis:
             return
         from vagus.hrv import RrDataError
 
-        if report is None or report.n_beats != len(self.rr_ms):
+        if report is None or report.n_intervals != len(self.rr_ms):
             try:
                 report = recording_analysis(self.rr_ms)
             except RrDataError:
@@ -367,6 +367,11 @@ class LiveAnalysis:
         if nn_ms.size < 2:
             return
         t = np.cumsum(nn_ms) / 1000.0
+        # The window's 2 Hz grid begins 0.5 s after the window does and needs a beat at or
+        # before its first point (coherence_ratio), and the first beat comes one interval after
+        # the recording began: the first window ends that much later than COHERENCE_WINDOW_S.
+        first_end = float(t[0]) + COHERENCE_WINDOW_S - 0.5
+        self._next_coherence_s = max(self._next_coherence_s, first_end)
         while self._next_coherence_s <= float(t[-1]):
             found = coherence_ratio(
                 t, nn_ms, end_s=self._next_coherence_s, window_s=COHERENCE_WINDOW_S

@@ -120,7 +120,7 @@ def _group_minimum_warnings(missing: list[Index], n_nn: int, duration_s: float) 
         yield Notice(
             "hrv.too_little_data",
             f"{', '.join(names)}: not computed, needs at least {need} of data; "
-            f"this recording has {n_nn} beats, {duration_s:.1f} s",
+            f"this recording has {n_nn} usable RR intervals, {duration_s:.1f} s",
             indices=", ".join(names),
             need=need,
             n_beats=n_nn,
@@ -194,8 +194,11 @@ def analyze(
             )
         )
 
-    missing = [index for index in INDICES if _too_little(index, n_nn, duration_s)]
-    warnings.extend(_group_minimum_warnings(missing, n_nn, duration_s))
+    # The minimum data is measured on the intervals the indices see: a strap's 65535 codes or a
+    # dropout left out of every index must not count as seconds of usable data.
+    nn_duration_s = float(np.sum(nn)) / 1000.0
+    missing = [index for index in INDICES if _too_little(index, n_nn, nn_duration_s)]
+    warnings.extend(_group_minimum_warnings(missing, n_nn, nn_duration_s))
     skip = {index.name for index in missing}
 
     values: dict[str, float | None] = {}

@@ -411,7 +411,7 @@
     list.textContent = "";
     var rows = [
       [S.summary_steps, state.completed + " " + S.of + " " + state.session.steps.length],
-      [S.summary_time, (state.activeTotalS / 60).toFixed(1)],
+      [S.summary_time, fmt(state.activeTotalS / 60, 1)],
       [S.summary_calm, (state.before === null ? "–" : state.before) + " → " +
         (state.after === null ? "–" : state.after)],
     ];
