@@ -77,7 +77,7 @@ def test_describe_entry_covers_every_type(vagus_app: App) -> None:
     severe = gad7.band("severe").label.get("en")
     assert rows["questionnaire"]["text"] == f"{gad7.name.get('en')}: 21 ({severe})"
     assert rows["questionnaire"]["href"] == "/questionnaires/gad-7"
-    assert rows["measurement"]["text"].startswith("300 beats · replay")
+    assert rows["measurement"]["text"].startswith("300 RR intervals · replay")
     assert "RMSSD" in rows["measurement"]["text"]
 
 

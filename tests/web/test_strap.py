@@ -183,12 +183,15 @@ def test_start_post_finish_records_the_beats_and_answers_the_live_values(
     assert analysed == N_BEATS
     assert [u["ready"] for u in updates].index(True) == ends[2] - 1  # the first post past 30 s
     # 2.5 minutes: past the 64 s window. The last ratio is the newest window's (one every 5 s,
-    # the first ending at 64 s) over the NN series of the last analysis.
+    # the first ending once the window's 2 Hz grid, which begins 0.5 s after the window, has a
+    # beat before it: at 64 s or one first interval minus 0.5 s later) over the NN series of
+    # the last analysis.
     last = updates[-1]
     nn = analyze(rr).nn_ms
     t_nn = np.cumsum(nn) / 1000.0
-    window_end = COHERENCE_WINDOW_S + COHERENCE_EVERY_S * math.floor(
-        (t_nn[-1] - COHERENCE_WINDOW_S) / COHERENCE_EVERY_S
+    first_end = max(COHERENCE_WINDOW_S, float(t_nn[0]) + COHERENCE_WINDOW_S - 0.5)
+    window_end = first_end + COHERENCE_EVERY_S * math.floor(
+        (t_nn[-1] - first_end) / COHERENCE_EVERY_S
     )
     want_coherence = coherence_ratio(t_nn, nn, end_s=window_end, window_s=COHERENCE_WINDOW_S)
     assert want_coherence is not None

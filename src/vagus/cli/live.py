@@ -93,6 +93,7 @@ def panel_beats(values: LiveValues | None) -> int:
     ``n_beats`` of ``vagus hrv`` and of "Saved: N beats"): the live values count the RR
     intervals received, and n intervals lie between n + 1 beats.
 
+    >>> from vagus.app.live import LiveValues
     >>> panel_beats(None), panel_beats(LiveValues(t_s=0.8, n_beats=1))
     (0, 2)
     """
