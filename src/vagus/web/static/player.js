@@ -632,8 +632,8 @@
     } else {
       measuring.hidden = false;
       $("live-measuring-text").textContent = fill(S.measuring, {
-        seconds: fmt(Math.floor(Math.min(d.t_s, d.min_s)), 0),
-        minimum: fmt(d.min_s, 0),
+        s: fmt(Math.floor(Math.min(d.t_s, d.min_s)), 0),
+        m: fmt(d.min_s, 0),
       });
       $("live-progress").value = d.progress;
       $("live-hr").textContent = "–";
@@ -645,15 +645,15 @@
       level.textContent = S["level_" + d.coherence_level] || d.coherence_level;
       level.setAttribute("data-level", d.coherence_level);
     } else {
-      $("live-coh").textContent = fill(S.coherence_from, { seconds: fmt(d.coherence_from_s, 0) });
+      $("live-coh").textContent = fill(S.coherence_from, { s: fmt(d.coherence_from_s, 0) });
       level.textContent = "";
       level.removeAttribute("data-level");
     }
     $("live-coh-help").textContent = fill(S.coherence_help, {
-      window: fmt(d.coherence_from_s, 0),
-      every: fmt(d.coherence_every_s, 0),
-      medium: fmt(d.coherence_thresholds[0], 1),
-      high: fmt(d.coherence_thresholds[1], 1),
+      w: fmt(d.coherence_from_s, 0),
+      e: fmt(d.coherence_every_s, 0),
+      m: fmt(d.coherence_thresholds[0], 1),
+      h: fmt(d.coherence_thresholds[1], 1),
     });
     if (!last && d.heart_rate_bpm !== null) {
       points.push(d.heart_rate_bpm);
