@@ -307,6 +307,35 @@ def test_fast_count_equals_reference(x: FloatArray, r: float, m: int) -> None:
     assert _match_counts_exact(x, r, m) == _match_counts_reference(x, r, m)
 
 
+@pytest.mark.parametrize(
+    ("x", "r", "m"), [c[1:] for c in count_cases()], ids=[c[0] for c in count_cases()]
+)
+@pytest.mark.parametrize("path", ["bitset", "windows", "bitset, byte popcount", "bitset, chunks"])
+def test_both_exact_counts_equal_reference(
+    x: FloatArray, r: float, m: int, path: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The bit-parallel count and the window count over distinct templates, each forced.
+    if path == "windows":
+        monkeypatch.setattr(nl, "_BITSET_MAX_WORDS", 0)
+    else:
+        monkeypatch.setattr(nl, "_BITSET_ALWAYS_WORDS", 1 << 62)
+    if path == "bitset, byte popcount":  # numpy 1.26 has no bitwise_count
+        monkeypatch.setattr(nl, "_BITWISE_COUNT", None)
+    if path == "bitset, chunks":  # tables of 2 words of positions, blocks of 64 templates
+        monkeypatch.setattr(nl, "_BITSET_MAX_WORDS", 3 * (x.size + 1))
+        monkeypatch.setattr(nl, "_BITSET_BLOCK_WORDS", 64)
+        assert nl._bitset_words(x.size, x.size - m, m)[0] == min(2, (x.size - m + 63) // 64)
+    assert _match_counts_exact(x, r, m) == _match_counts_reference(x, r, m)
+
+
+@pytest.mark.parametrize("m", [63, 64, 65, 130])
+def test_bitset_count_shifts_by_whole_words(m: int) -> None:
+    # Templates longer than 64 beats shift the bit rows by whole words (and a remainder).
+    x = (800.0 + 4.0 * np.random.default_rng(m).integers(0, 2, 400)).astype(np.float64)
+    assert _match_counts_exact(x, 4.0, m) == _match_counts_reference(x, 4.0, m)
+    assert _match_counts_exact(x, 0.0, m) == _match_counts_reference(x, 0.0, m)
+
+
 @pytest.mark.parametrize("which", ["nn_short", "nn_long"])
 def test_fast_count_equals_reference_on_recorded_series(
     which: str, request: pytest.FixtureRequest
@@ -442,6 +471,27 @@ def test_24_hours_at_strap_resolution_are_exact(nn_long: FloatArray) -> None:
     assert out["sampen"] == math.log(exact[1] / exact[0])
 
 
+def test_past_the_window_count_budget_the_bitset_count_is_exact(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # 20,000 beats at 1 ms resolution: 3e7 pairs of distinct templates within r, more than the
+    # window count's budget (it used to estimate), but 1.6e6 words bit-parallel: exact.
+    x = day_like(20_000, 3)
+    r = 0.2 * float(np.std(x, ddof=1))
+    values, inverse = np.unique(x, return_inverse=True)
+    rank = inverse.astype(np.intp)
+    hi = nl._within_r_windows(values, r)[1]
+    assert nl._pair_work(rank, values.size, hi, np.arange(x.size - 2), 2)[3] > (
+        SAMPEN_EXACT_MAX_PAIRS
+    )
+    fast = nl._match_counts(x, r, 2)
+    assert fast[2] is None
+    # The window count, with its budget lifted, gives the same integers.
+    monkeypatch.setattr(nl, "SAMPEN_EXACT_MAX_PAIRS", 10**10)
+    monkeypatch.setattr(nl, "_BITSET_MAX_WORDS", 0)
+    assert nl._match_counts(x, r, 2) == fast
+
+
 def test_24_hours_of_distinct_values_are_estimated_and_said_so() -> None:
     # 1 ms resolution over a day: 7.5e8 pairs of distinct templates within r, more than
     # SAMPEN_EXACT_MAX_PAIRS, so A/B comes from the pairs among an evenly spaced subset.
@@ -464,6 +514,7 @@ def test_estimate_agrees_with_exact_where_both_run(monkeypatch: pytest.MonkeyPat
     exact = sample_entropy(x)
     assert exact is not None
     monkeypatch.setattr(nl, "SAMPEN_EXACT_MAX_PAIRS", 100_000)
+    monkeypatch.setattr(nl, "_BITSET_MAX_WORDS", 0)  # no bit-parallel exact count either
     notes: list[str] = []
     out = nonlinear_domain(x, notes)
     assert any(note.startswith("sampen: estimated") for note in notes)

@@ -17,14 +17,15 @@ where it follows the papers, so that the two agree to rounding error (tested):
   PhysioNet's ``sampen.c`` uses ``< r``, which differs only when a distance equals r exactly).
   r defaults to 0.2 x SDNN with the sample SD (n-1), as NeuroKit2's ``hrv_nonlinear``.
 
-Sample entropy is counted with numpy alone (no compiler, nothing to build on a first run): exactly
-when the count checks at most ``SAMPEN_EXACT_MAX_PAIRS`` pairs of distinct templates, which
-covers 5-minute and 1-hour recordings, periodic or repetitive series of any length and 24 hours
-recorded at a strap's usual resolution (1/128 s); beyond that (24 hours of values that rarely
-repeat, or a million beats in two tight clusters), estimated from the pairs among an evenly
-spaced subset of the templates, and said so in the warnings. See ``_match_counts_exact``
-and ``_match_counts``. (An earlier version compiled an exact count with numba on the first
-call: 2-3.6 s on a user's first run and about 145 MB of RSS, issue 12.)
+Sample entropy is counted with numpy alone (no compiler, nothing to build on a first run), exactly
+by the cheaper of two counts: bit-parallel, 64 template pairs per word operation (up to
+about 12 hours of any values; 2-3 ms on an hour), or over the pairs of distinct templates
+within r in their first beat (periodic or repetitive series of any length, and 24 hours at a
+strap's usual resolution, 1/128 s). When both would cost more than about 0.3 s (24 hours of
+values that rarely repeat, or a million beats in two tight clusters), it is estimated from the
+pairs among an evenly spaced subset of the templates, and said so in the warnings. See
+``_match_counts``. (An earlier version compiled an exact count with numba on the first call:
+2-3.6 s on a user's first run and about 145 MB of RSS, issue 12.)
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from collections.abc import Callable
 from typing import Final
 
 import numpy as np
+import numpy.typing as npt
 
 from vagus.hrv._constants import DFA_ALPHA1_BEATS, DFA_ALPHA2_BEATS, SAMPEN_M, SAMPEN_R_FACTOR
 from vagus.hrv._notices import Notice
@@ -66,6 +68,19 @@ SAMPEN_EXACT_MAX_PAIRS: Final[int] = 20_000_000
 #: Candidate pairs checked per numpy block: bounds the count's memory (about 20 MB).
 _PAIR_BLOCK: Final[int] = 1 << 18
 _REFERENCE_BLOCK_ELEMENTS: Final[int] = 1 << 21
+#: The bit-parallel count (:func:`_match_counts_bitset`) builds its table of one bit per
+#: (distinct value, position) for a chunk of positions at a time, of at most this many 64-bit
+#: words (16 MiB; twice that at its peak, while it is transposed).
+_BITSET_MAX_WORDS: Final[int] = 1 << 21
+#: Words of template rows handled per numpy call in the bit-parallel count (512 KiB).
+_BITSET_BLOCK_WORDS: Final[int] = 1 << 16
+#: Below this many words to check (about 20 ms), the bit-parallel count runs without looking
+#: at the window count's work; above, the cheaper of the two runs. A word (64 pairs) costs
+#: about as much as one pair checked by the window count (15-20 ns with numpy, measured on
+#: 1-3 hours), so they are compared one to one.
+_BITSET_ALWAYS_WORDS: Final[int] = 1 << 20
+#: The most words the bit-parallel count checks (about 0.3 s, as ``SAMPEN_EXACT_MAX_PAIRS``).
+_BITSET_MAX_WORK: Final[int] = SAMPEN_EXACT_MAX_PAIRS
 
 
 # --- Poincaré plot -------------------------------------------------------------------------------
@@ -297,6 +312,123 @@ def _match_counts_reference(x: FloatArray, r: float, m: int) -> tuple[int, int]:
     return count_a, count_b
 
 
+UInt64Array = npt.NDArray[np.uint64]
+_POPCOUNT_BYTE: Final[npt.NDArray[np.uint8]] = np.array(
+    [bin(byte).count("1") for byte in range(256)], dtype=np.uint8
+)
+
+#: ``numpy.bitwise_count`` (numpy >= 2.0), or None.
+_BITWISE_COUNT: Final[Callable[[UInt64Array], npt.NDArray[np.uint8]] | None] = getattr(
+    np, "bitwise_count", None
+)
+
+
+def _ones(match: UInt64Array, split: int) -> tuple[int, int]:
+    """Set bits in ``match``: in its first ``split`` columns, and in the others."""
+    if _BITWISE_COUNT is not None:
+        ones = _BITWISE_COUNT(match)
+    else:  # numpy 1.26: a table of the bits in each byte
+        as_bytes = np.ascontiguousarray(match).view(np.uint8)
+        ones = _POPCOUNT_BYTE[as_bytes].reshape((*match.shape, 8)).sum(axis=2, dtype=np.uint8)
+    return int(np.sum(ones[:, :split], dtype=np.int64)), int(
+        np.sum(ones[:, split:], dtype=np.int64)
+    )
+
+
+def _bitset_words(n_values: int, n_templates: int, m: int) -> tuple[int, int]:
+    """``(columns of the bit table per chunk, words to check)`` of
+    :func:`_match_counts_bitset`; 0 columns when not even one fits ``_BITSET_MAX_WORDS``."""
+    words = (n_templates + 63) // 64
+    columns = min(words, _BITSET_MAX_WORDS // (n_values + 1) - m // 64 - 1)
+    return max(columns, 0), n_templates * (words + 1) // 2
+
+
+def _match_counts_bitset(
+    rank: IntArray, n_values: int, lo: IntArray, hi: IntArray, m: int, chunk: int
+) -> tuple[int, int]:
+    """Exactly ``(A, B)``, bit-parallel: 64 pairs per word operation, O(N² / 64) time.
+
+    Row p of a bit table holds, for every position q, whether ``x[q]`` is within r of ``x[p]``
+    (rank windows, so ties at r fall as in the reference): a prefix over the value ranks of
+    one-hot rows, differenced at each window's ends. Template i matches template j at beat k
+    when bit j + k of row i + k is set, so row i + k shifted by k bits, ANDed over k = 0..m,
+    holds the matches of template i. The table is built for ``chunk`` words of positions at a
+    time (its memory is bounded by ``_BITSET_MAX_WORDS``), and rows are handled in aligned
+    blocks of 64 x b templates, each against the templates from its own first one on: the
+    block's square holds each pair among its templates twice and each template once (itself),
+    so about half of the table is read.
+    """
+    n_templates = rank.size - m
+    n_words = (n_templates + 63) // 64
+    lag_words = m // 64 + 1
+    by_value = 2 * n_values < rank.size  # then difference the prefix once per value
+    if not by_value:
+        lo_of = lo[rank]
+        hi_of = hi[rank] + 1
+    rows_per_block = max(64, (_BITSET_BLOCK_WORDS // (chunk + lag_words)) // 64 * 64)
+    inside = [0, 0]  # set bits in the blocks' squares, for (A, B)
+    outside = [0, 0]
+    for first in range(0, n_words, chunk):
+        last = min(first + chunk, n_words)
+        width = last - first + lag_words
+        # prefix[v + 1]: the positions in this chunk whose value rank is at most v, one bit
+        # each (no two rows share a bit, so the sum of the one-hot rows is their union).
+        positions = np.arange(64 * first, min(64 * (first + width), rank.size))
+        local = positions - 64 * first
+        onehot = np.zeros((width, n_values + 1), dtype=np.uint64)
+        np.add.at(
+            onehot,
+            (local >> 6, rank[positions] + 1),
+            np.left_shift(np.uint64(1), (local & 63).astype(np.uint64)),
+        )
+        np.bitwise_or.accumulate(onehot, axis=1, out=onehot)
+        prefix = np.ascontiguousarray(onehot.T)
+        del onehot
+        if by_value:
+            prefix = prefix[hi + 1] ^ prefix[lo]
+        for start in range(0, min(n_templates, 64 * last), rows_per_block):
+            stop = min(start + rows_per_block, n_templates)
+            n_rows = stop - start
+            own = start >> 6  # the first word of the block's square
+            column = max(own, first)
+            n_cols = last - column
+            band = slice(start, stop + m)
+            if by_value:
+                rows = prefix[rank[band], column - first :]
+            else:
+                rows = prefix[hi_of[band], column - first :]
+                rows ^= prefix[lo_of[band], column - first :]
+            match = rows[:n_rows, :n_cols].copy()
+            if last == n_words and n_templates & 63:
+                match[:, -1] &= np.uint64((1 << (n_templates & 63)) - 1)
+            shifted = np.empty_like(match)
+            carry = np.empty_like(match)
+            split = min(max(own + (n_rows + 63) // 64 - column, 0), n_cols)
+            for k in range(1, m + 1):
+                if k == m:
+                    ones = _ones(match, split)
+                    inside[1] += ones[0]
+                    outside[1] += ones[1]
+                lag, bits = divmod(k, 64)
+                source = rows[k : k + n_rows]
+                if bits == 0:
+                    match &= source[:, lag : lag + n_cols]
+                    continue
+                np.right_shift(source[:, lag : lag + n_cols], np.uint64(bits), out=shifted)
+                np.left_shift(
+                    source[:, lag + 1 : lag + 1 + n_cols], np.uint64(64 - bits), out=carry
+                )
+                shifted |= carry
+                match &= shifted
+            ones = _ones(match, split)
+            inside[0] += ones[0]
+            outside[0] += ones[1]
+        del prefix  # before the next chunk's table is built
+    count_a = outside[0] + (inside[0] - n_templates) // 2
+    count_b = outside[1] + (inside[1] - n_templates) // 2
+    return count_a, count_b
+
+
 def _within_r_windows(values: FloatArray, r: float) -> tuple[IntArray, IntArray]:
     """For sorted distinct ``values``, the index range ``[lo[a], hi[a]]`` of those within r of
     ``values[a]``, by the reference's own float test ``|v_b - v_a| <= r``.
@@ -400,14 +532,23 @@ def _window_stops(first_column: IntArray, hi: IntArray) -> IntArray:
     return np.searchsorted(first_column, hi[first_column], side="right")
 
 
+def _pair_work(
+    rank: IntArray, n_values: int, hi: IntArray, starts: IntArray, m: int
+) -> tuple[list[IntArray], IntArray, IntArray, int]:
+    """The distinct templates at ``starts``, their window stops and the number W of pairs of
+    distinct templates the window count would check."""
+    columns, weights = _distinct_templates(rank, n_values, starts, m)
+    stop = _window_stops(columns[0], hi)
+    work = int(np.sum(stop - np.arange(weights.size) - 1))
+    return columns, weights, stop, work
+
+
 def _counts_of(
     rank: IntArray, n_values: int, lo: IntArray, hi: IntArray, starts: IntArray, m: int
 ) -> tuple[int, int, int]:
     """Exact ``(A, B, W)`` among the templates at ``starts``, or ``(0, 0, W)`` when the W pairs
     of distinct templates to check exceed ``SAMPEN_EXACT_MAX_PAIRS``."""
-    columns, weights = _distinct_templates(rank, n_values, starts, m)
-    stop = _window_stops(columns[0], hi)
-    work = int(np.sum(stop - np.arange(weights.size) - 1))
+    columns, weights, stop, work = _pair_work(rank, n_values, hi, starts, m)
     if work > SAMPEN_EXACT_MAX_PAIRS:
         return 0, 0, work
     same = int(np.sum(weights * (weights - 1) // 2))  # identical templates match at both lengths
@@ -416,18 +557,20 @@ def _counts_of(
 
 
 def _match_counts_exact(x: FloatArray, r: float, m: int) -> tuple[int, int] | None:
-    """Exactly the counts of ``_match_counts_reference``, with numpy, or ``None`` when the count
-    would check more than ``SAMPEN_EXACT_MAX_PAIRS`` pairs.
+    """Exactly the counts of ``_match_counts_reference``, with numpy, or ``None`` when they
+    would be estimated (see :func:`_match_counts`).
 
     Values become ranks among the sorted distinct values, and "within r" a rank window found
     with the reference's own float test (:func:`_within_r_windows`), so every later test is
     an exact integer comparison. Identical templates are collapsed with their multiplicities
     (every pair among them matches: distance 0 <= r); distinct templates are sorted by their
     first beat, so the candidates of template p are the next ones up to the end of its window,
-    each checked on beats 1..m. The work is the number W of pairs of *distinct* templates
-    within r in the first beat, known before counting: about 1e6 on 24 hours at 1/128 s
-    resolution (78 distinct values), 0.11 x N^2 / 2 on values that never repeat, a few on a
-    periodic series.
+    each checked on beats 1..m (the window count). Its work is the number W of pairs of
+    *distinct* templates within r in the first beat, known before counting: about 1e6 on 24
+    hours at 1/128 s resolution (78 distinct values), 0.11 x N^2 / 2 on values that never
+    repeat, a few on a periodic series. The bit-parallel count
+    (:func:`_match_counts_bitset`) checks every pair whatever the values, 64 at a time: about
+    N^2 / 128 words, which cost about as much as W pairs of the window count do.
     """
     counts = _match_counts(x, r, m)
     return None if counts[2] is not None else (counts[0], counts[1])
@@ -436,11 +579,14 @@ def _match_counts_exact(x: FloatArray, r: float, m: int) -> tuple[int, int] | No
 def _match_counts(x: FloatArray, r: float, m: int) -> tuple[int, int, int | None]:
     """``(A, B, None)`` counted exactly, or ``(A_S, B_S, |S|)`` counted exactly among an evenly
     spaced subset S of the templates when the whole count would check more than
-    ``SAMPEN_EXACT_MAX_PAIRS`` pairs.
+    ``SAMPEN_EXACT_MAX_PAIRS`` pairs of distinct templates and more than ``_BITSET_MAX_WORK``
+    words bit-parallel.
 
-    Pairs among every s-th template are a systematic sample of all pairs, so ``A_S / B_S``
-    estimates ``A / B``; s grows (about as the square root of W / the budget) until the count
-    fits, so the cost is bounded whatever the values.
+    Up to ``_BITSET_ALWAYS_WORDS`` words (about 11,000 beats, 20 ms), the bit-parallel count
+    runs straight away (no need to find the distinct templates); above, the cheaper of it and
+    the window count. Pairs among every s-th template are a systematic sample of all pairs,
+    so ``A_S / B_S`` estimates ``A / B``; s grows (about as the square root of W / the budget)
+    until the window count fits, so the cost is bounded whatever the values.
     """
     n_templates = x.size - m
     if n_templates < 2:
@@ -448,10 +594,18 @@ def _match_counts(x: FloatArray, r: float, m: int) -> tuple[int, int, int | None
     values, inverse = np.unique(x, return_inverse=True)
     rank = inverse.astype(np.int64).ravel()
     lo, hi = _within_r_windows(values, r)
+    chunk, bitset_work = _bitset_words(values.size, n_templates, m)
+    bitset = chunk > 0 and bitset_work <= _BITSET_MAX_WORK
+    if bitset and bitset_work <= _BITSET_ALWAYS_WORDS:
+        return (*_match_counts_bitset(rank, values.size, lo, hi, m, chunk), None)
     starts = np.arange(n_templates)
-    count_a, count_b, work = _counts_of(rank, values.size, lo, hi, starts, m)
+    columns, weights, stop, work = _pair_work(rank, values.size, hi, starts, m)
+    if bitset and (work > SAMPEN_EXACT_MAX_PAIRS or bitset_work <= work):
+        return (*_match_counts_bitset(rank, values.size, lo, hi, m, chunk), None)
     if work <= SAMPEN_EXACT_MAX_PAIRS:
-        return count_a, count_b, None
+        same = int(np.sum(weights * (weights - 1) // 2))  # identical templates: both lengths
+        count_a, count_b = _count_window_pairs(columns, weights, lo, hi, stop)
+        return count_a + same, count_b + same, None
     stride = 1.0
     while work > SAMPEN_EXACT_MAX_PAIRS:
         stride = max(stride + 1.0, stride * 1.1 * math.sqrt(work / SAMPEN_EXACT_MAX_PAIRS))
@@ -537,15 +691,15 @@ def sample_entropy(rr_ms: FloatArray, m: int = SAMPEN_M, r: float | None = None)
     both lengths, a template is never compared with itself, and two templates match when every
     beat differs by at most r ms (Chebyshev distance ``<= r``, as NeuroKit2).
 
-    Exact whenever the pairs of distinct templates within r in their first beat number at most
-    ``SAMPEN_EXACT_MAX_PAIRS``: 5 minutes and 1 hour of any kind, and series whose templates
-    repeat, such as 24 hours at 1/128 s resolution (pyhrv's NSR series has 78 distinct values)
-    or a periodic series of any length. Beyond (24 hours at 1 ms resolution, whose templates
-    rarely repeat), A / B is estimated from the pairs among an evenly spaced subset of the
-    templates (within 0.005 of the exact value on a synthetic day), so that the cost stays
-    bounded whatever the values; ``nonlinear_domain`` warns when it is an estimate. The time
-    is O(N log N) plus at most ``SAMPEN_EXACT_MAX_PAIRS`` pair checks
-    (a few tenths of a second); memory O(N).
+    Exact up to about 12 hours of any values (counted bit-parallel, 64 pairs at a time: 2-3 ms
+    on an hour), and for series whose templates repeat, such as 24 hours at 1/128 s resolution
+    (pyhrv's NSR series has 78 distinct values) or a periodic series of any length. Beyond (24
+    hours at 1 ms resolution, whose templates rarely repeat), A / B is estimated from the pairs
+    among an evenly spaced subset of the templates (within 0.005 of the exact value on a
+    synthetic day), so that the cost stays bounded whatever the values; ``nonlinear_domain``
+    warns when it is an estimate. The time is O(N log N) plus at most
+    ``SAMPEN_EXACT_MAX_PAIRS`` pair checks or as many 64-bit words (a few tenths of a second);
+    memory O(N) plus a bit table of at most 16 MiB.
 
     Parameters
     ----------
