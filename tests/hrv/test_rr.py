@@ -301,3 +301,22 @@ def test_a_huge_line_is_refused_without_reading_it_whole(tmp_path: Path) -> None
     finally:
         tracemalloc.stop()
     assert peak < 4 * 1024 * 1024  # about one chunk, not the 16 MiB file
+
+
+def test_strap_codes_do_not_decide_the_unit_or_the_typical_value() -> None:
+    """Issue 12 review: a strap export with long dropouts may be half 65535 codes. Their median
+    must not refuse the file (it was "the typical value is 33172.5"); the analysis leaves the
+    codes out and names them."""
+    from vagus.hrv import analyze
+
+    values = [800.0, 65535.0, 810.0, 65535.0] * 30
+    for unit in (None, "ms"):
+        report = analyze(values, unit=unit)
+        assert report.artifacts.out_of_range == 60
+        assert report.indices["mean_nn"] == pytest.approx(805.0)
+        assert any("65535" in w for w in report.warnings)
+
+
+def test_a_file_of_nothing_but_strap_codes_is_refused_by_name() -> None:
+    with pytest.raises(RrDataError, match="every value is 65535"):
+        validate_rr([65535.0] * 10)

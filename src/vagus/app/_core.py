@@ -144,7 +144,8 @@ class App:
 
         Opening the journal loads SQLAlchemy and Alembic and checks the schema (0.4 s), which a
         command that only reads a preference (``vagus hrv`` its language) should not pay
-        (issue 12). The file is read with the standard library's sqlite3, read-only: a
+        (issue 12). The file is read with the standard library's sqlite3, read-only (it never
+        creates a journal; SQLite may leave empty -wal/-shm files beside one in WAL mode): a
         journal that does not exist yet holds no setting and is not created. Anything else (a
         PostgreSQL URL, a file sqlite3 cannot read as a journal) is asked of the journal
         itself. A test keeps both ways in agreement (tests/cli/test_startup_imports.py).

@@ -187,7 +187,7 @@ def analyze(
         warnings.append(
             Notice(
                 "hrv.artifacts.corrected" if artifacts.enabled else "hrv.artifacts.uncorrected",
-                f"artifacts: {artifacts.percent:.1f} % of beats were {done} (more than "
+                f"artifacts: {artifacts.percent:.1f} % of the RR intervals were {done} (more than "
                 f"{ARTIFACT_WARN_PERCENT:g} %); the indices are unreliable",
                 percent=float(artifacts.percent),
                 limit_percent=float(ARTIFACT_WARN_PERCENT),

@@ -792,7 +792,8 @@ def nonlinear_domain(
             notes.append(
                 Notice(
                     "hrv.undefined.too_few_beats",
-                    f"{key}: undefined, needs at least {POINCARE_MIN_BEATS} beats (got {x.size})",
+                    f"{key}: undefined, needs at least {POINCARE_MIN_BEATS} RR intervals "
+                    f"(got {x.size})",
                     index=key,
                     min_beats=POINCARE_MIN_BEATS,
                     n_beats=int(x.size),

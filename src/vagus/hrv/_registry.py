@@ -126,10 +126,10 @@ class Index:
         """The minimum data, in words (English), for warnings and docs."""
         parts = []
         if self.min_beats > 1:
-            parts.append(f"{self.min_beats} beats")
+            parts.append(f"{self.min_beats} RR intervals")
         if self.min_duration_s > 0:
             parts.append(f"{self.min_duration_s:g} s")
-        return " and ".join(parts) if parts else "1 beat"
+        return " and ".join(parts) if parts else "1 RR interval"
 
 
 _VLF = f"{VLF_BAND_HZ[0]}-{VLF_BAND_HZ[1]} Hz"

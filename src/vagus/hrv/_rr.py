@@ -19,7 +19,13 @@ from typing import BinaryIO, Final, Literal
 import numpy as np
 
 from vagus.errors import UserError
-from vagus.hrv._constants import MAX_RR_MS, MIN_RR_MS, UNIT_SECONDS_BELOW
+from vagus.hrv._constants import (
+    MAX_RR_MS,
+    MIN_RR_MS,
+    RR_INVALID_CODE,
+    RR_INVALID_CODES_MS,
+    UNIT_SECONDS_BELOW,
+)
 from vagus.hrv._types import FloatArray, IntArray
 
 Unit = Literal["ms", "s"]
@@ -255,7 +261,21 @@ def _to_ms(values: FloatArray, unit: Unit | None, *, source: str, hint: str) -> 
         raise RrDataError(
             f"{source}: no RR intervals found{hint}", key="errors.no_rr", source=source
         )
-    median = float(np.median(values))
+    # The strap's "no interval" code (65535, as ms or 1/1024 s) says nothing about the unit or
+    # the typical interval: a file with long dropouts may be mostly codes. They pass through
+    # here and the analysis leaves them out of every index, naming them (issue 12).
+    codes = np.zeros(values.shape, dtype=np.bool_)
+    for code in RR_INVALID_CODES_MS:
+        codes |= np.abs(values - code) <= 0.5
+    if codes.all():
+        raise RrDataError(
+            f"{source}: every value is {RR_INVALID_CODE}, the code strap data write where no RR "
+            "interval was measured; expected at least one RR interval",
+            key="errors.only_invalid_codes",
+            source=source,
+            code=str(RR_INVALID_CODE),
+        )
+    median = float(np.median(values[~codes]))
     chosen = unit if unit is not None else detect_unit(median)
     rr_ms = values * 1000.0 if chosen == "s" else values
     median_ms = median * 1000.0 if chosen == "s" else median
