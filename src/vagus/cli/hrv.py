@@ -50,11 +50,11 @@ def domain_title(domain: str, lang: Lang) -> str:
 
 
 def minimum_text(index: Index, lang: Lang) -> str:
-    """The least data an index needs, in ``lang`` ("100 beats and 60 s").
+    """The least data an index needs, in ``lang`` ("100 RR intervals and 60 s").
 
     >>> from vagus.hrv import INDICES
     >>> [minimum_text(i, "nb") for i in INDICES if i.name == "vlf"]
-    ['3 slag og 287,9 s']
+    ['3 RR-intervaller og 287,9 s']
     """
     from vagus.program import format_number, t
 

@@ -111,7 +111,7 @@ def notice_text(warning: str, lang: Lang) -> str:
 
     >>> notice_text(Notice("hrv.artifacts.corrected", "...", percent=12.34, limit_percent=5.0),
     ...             "nb")
-    'Artefakter: 12,3 % av slagene ble korrigert (grensen er 5 %); indeksene er usikre.'
+    'Artefakter: 12,3 % av RR-intervallene ble korrigert (grensen er 5 %); indeksene er usikre.'
     """
     if not isinstance(warning, Notice) or warning.code not in notice_messages().texts:
         return str(warning)
