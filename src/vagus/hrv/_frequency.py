@@ -57,6 +57,7 @@ from vagus.hrv._constants import (
     WELCH_WINDOW_S,
 )
 from vagus.hrv._notices import Notice
+from vagus.hrv._registry import indices_of
 from vagus.hrv._types import FloatArray
 
 Method = Literal["welch", "lomb", "ar"]
@@ -570,20 +571,8 @@ def _lomb_psd(rr_ms: FloatArray) -> tuple[FloatArray, FloatArray]:
     return freqs, 2.0 * dt * p
 
 
-#: The indices :func:`frequency_domain` returns, in its order.
-FREQUENCY_INDICES: Final[tuple[str, ...]] = (
-    "vlf",
-    "lf",
-    "hf",
-    "total_power",
-    "lf_nu",
-    "hf_nu",
-    "lf_hf",
-    "vlf_peak",
-    "lf_peak",
-    "hf_peak",
-    "ln_hf",
-)
+#: The indices :func:`frequency_domain` returns: the registry's frequency domain, in its order.
+FREQUENCY_INDICES: Final[tuple[str, ...]] = tuple(i.name for i in indices_of("frequency"))
 
 
 def _too_long_for_grid(rr: FloatArray) -> bool:
