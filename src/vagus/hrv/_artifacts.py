@@ -82,7 +82,8 @@ import numpy as np
 import numpy.typing as npt
 from scipy.ndimage import rank_filter
 
-from vagus.hrv._constants import ARTIFACT_WARN_PERCENT, MAX_RR_MS, MIN_RR_MS, RR_INVALID_CODES_MS
+from vagus.hrv._constants import ARTIFACT_WARN_PERCENT, MAX_RR_MS, MIN_RR_MS
+from vagus.hrv._rr import invalid_code
 from vagus.hrv._types import BoolArray, FloatArray, IntArray
 
 __all__ = [
@@ -1238,20 +1239,6 @@ def out_of_range(rr_ms: FloatArray) -> BoolArray:
     """
     rr = np.asarray(rr_ms, dtype=np.float64)
     return np.asarray((rr < MIN_RR_MS) | (rr > MAX_RR_MS), dtype=np.bool_)
-
-
-def invalid_code(rr_ms: FloatArray) -> BoolArray:
-    """True where an interval is the "no valid interval" code of strap data (0xFFFF, read as
-    ms or as 1/1024 s: ``RR_INVALID_CODES_MS``), to within 0.5 ms.
-
-    >>> invalid_code(np.array([800.0, 65535.0, 63999.0234375])).tolist()
-    [False, True, True]
-    """
-    rr = np.asarray(rr_ms, dtype=np.float64)
-    hit = np.zeros(rr.shape, dtype=np.bool_)
-    for code in RR_INVALID_CODES_MS:
-        hit |= np.abs(rr - code) <= 0.5
-    return hit
 
 
 def _breaks(excluded_before: IntArray, origin: IntArray) -> tuple[int, ...]:

@@ -26,7 +26,7 @@ from vagus.hrv._constants import (
     RR_INVALID_CODES_MS,
     UNIT_SECONDS_BELOW,
 )
-from vagus.hrv._types import FloatArray, IntArray
+from vagus.hrv._types import BoolArray, FloatArray, IntArray
 
 Unit = Literal["ms", "s"]
 UNITS: Final[tuple[str, ...]] = ("ms", "s")
@@ -244,6 +244,20 @@ def check_line_lengths(stream: BinaryIO, source: str) -> None:
             raise _long_line(source, line)
 
 
+def invalid_code(rr_ms: FloatArray) -> BoolArray:
+    """True where an interval is the "no valid interval" code of strap data (0xFFFF, read as
+    ms or as 1/1024 s: ``RR_INVALID_CODES_MS``), to within 0.5 ms.
+
+    >>> invalid_code(np.array([800.0, 65535.0, 63999.0234375])).tolist()
+    [False, True, True]
+    """
+    rr = np.asarray(rr_ms, dtype=np.float64)
+    hit = np.zeros(rr.shape, dtype=np.bool_)
+    for code in RR_INVALID_CODES_MS:
+        hit |= np.abs(rr - code) <= 0.5
+    return hit
+
+
 def detect_unit(values_median: float) -> Unit:
     """The unit of RR values from their median: seconds below 10, else milliseconds.
 
@@ -264,9 +278,7 @@ def _to_ms(values: FloatArray, unit: Unit | None, *, source: str, hint: str) -> 
     # The strap's "no interval" code (65535, as ms or 1/1024 s) says nothing about the unit or
     # the typical interval: a file with long dropouts may be mostly codes. They pass through
     # here and the analysis leaves them out of every index, naming them (issue 12).
-    codes = np.zeros(values.shape, dtype=np.bool_)
-    for code in RR_INVALID_CODES_MS:
-        codes |= np.abs(values - code) <= 0.5
+    codes = invalid_code(values)
     if codes.all():
         raise RrDataError(
             f"{source}: every value is {RR_INVALID_CODE}, the code strap data write where no RR "
