@@ -19,23 +19,62 @@ from typing import TYPE_CHECKING, Any
 from vagus.app.errors import AppError, NotFoundError
 from vagus.insights import (
     CheckinRecord,
+    ExerciseEffect,
     Insights,
+    LoadFatigue,
     Morning,
+    MorningPoint,
+    Normal,
+    Readiness,
     Rest,
     SessionEffect,
     SessionRecord,
+    Suggestion,
+    Trend,
+    best_text,
     compute,
+    effect_text,
+    left_out_text,
+    load_text,
+    morning_numbers,
     morning_text,
     next_text,
+    probability_text,
     rest_problem,
     say,
     session_effect,
     to_json,
+    trend_text,
 )
 from vagus.program import CHECKIN_FIELDS, EXERCISE_IDS, Lang, load_catalog
 
 if TYPE_CHECKING:
     from vagus.app._core import App
+
+# The faces render insights with these (they import the app, never vagus.insights itself).
+__all__ = [
+    "ExerciseEffect",
+    "Insights",
+    "InsightsService",
+    "LoadFatigue",
+    "MorningPoint",
+    "Normal",
+    "Readiness",
+    "SessionChange",
+    "Suggestion",
+    "Trend",
+    "best_text",
+    "effect_text",
+    "exercise_names",
+    "left_out_text",
+    "load_text",
+    "morning_numbers",
+    "morning_text",
+    "next_text",
+    "probability_text",
+    "say",
+    "trend_text",
+]
 
 #: Tags of a session's rests (``vagus.app.live.RecordingKind``).
 REST_BEFORE_TAG = "rest-before"

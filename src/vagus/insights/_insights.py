@@ -124,6 +124,20 @@ def left_out_text(effect: ExerciseEffect, lang: Lang) -> str | None:
     return say("effect.left_out", lang, **{r: effect.left_out.get(r, 0) for r in LEFT_OUT_REASONS})
 
 
+def probability_text(p: float, lang: Lang) -> str:
+    """A probability as a person reads it: "> 99 %" and "< 1 %" at the ends (a Monte Carlo
+    estimate is never certain), whole percents between.
+
+    >>> probability_text(0.997, "en"), probability_text(0.004, "nb"), probability_text(0.853, "nb")
+    ('> 99 %', '< 1 %', '85 %')
+    """
+    if p >= 0.995:
+        return "> 99 %"
+    if p < 0.005:
+        return "< 1 %"
+    return f"{format_number(100.0 * p, lang)} %"
+
+
 def best_text(result: Insights, names: Mapping[str, str], lang: Lang) -> str:
     """Which exercise helps the person most, said only when the data say it."""
     from babel.lists import format_list
@@ -140,7 +154,7 @@ def best_text(result: Insights, names: Mapping[str, str], lang: Lang) -> str:
             lang,
             exercise=names.get(best, best),
             others=format_list(others, style="standard", locale=BABEL_LOCALES[lang]),
-            percent=format_number(100.0 * p, lang),
+            probability=probability_text(p, lang),
         )
     return say("best.unclear" if tried else "best.none", lang)
 
@@ -175,6 +189,9 @@ def morning_numbers(morning: Readiness, lang: Lang) -> str | None:
 
 
 def trend_text(field: str, item: Trend, lang: Lang) -> str:
+    """One score's 7-day mean now and the week before (or that there are none lately)."""
+    if item.mean_7d is None and item.previous_7d is None:
+        return say("symptoms.trend_none", lang, field=say(f"field.{field}", lang))
     return say(
         "symptoms.trend",
         lang,
