@@ -18,7 +18,9 @@ from vagus.journal import Journal
 REST_S = 60.0
 
 
-def rr_with_rmssd(rmssd_ms: float, mean_rr_ms: float = 900.0, seconds: float = REST_S) -> list[float]:
+def rr_with_rmssd(
+    rmssd_ms: float, mean_rr_ms: float = 900.0, seconds: float = REST_S
+) -> list[float]:
     """RR intervals alternating +/- rmssd/2 around the mean: RMSSD is exactly ``rmssd_ms``.
 
     >>> rr = rr_with_rmssd(40.0)

@@ -43,6 +43,7 @@ from vagus.insights import (
     rest_problem,
     say,
     session_effect,
+    session_text,
     to_json,
     trend_text,
 )
@@ -73,6 +74,7 @@ __all__ = [
     "next_text",
     "probability_text",
     "say",
+    "session_text",
     "trend_text",
 ]
 
@@ -105,6 +107,10 @@ class SessionChange:
     calm_before: int | None
     calm_after: int | None
     effect: SessionEffect
+
+    def text(self, lang: Lang) -> str:
+        """The before and after in words (the CLI's session summary)."""
+        return session_text(self.effect, self.before, self.after, lang)
 
     def to_json(self) -> dict[str, Any]:
         def rest(value: Rest | None) -> dict[str, Any] | None:

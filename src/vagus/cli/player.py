@@ -530,6 +530,9 @@ def do(
     lines = [t(key, chosen, exercise=name, minutes=f"{active_min:.1f}", steps=len(done))]
     if calm_before is not None and calm_after is not None:
         lines.append(t("cli.calm_change", chosen, before=calm_before, after=calm_after))
+    if feed is not None and rest:
+        with user_errors():
+            lines.append(app_.insights.session_change(run.session_id).text(chosen))
     console.print(Panel("\n".join(lines), title=t("cli.summary_title", chosen)))
     if safety is not None:
         show_safety(safety, chosen)

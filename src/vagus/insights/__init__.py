@@ -37,6 +37,7 @@ from vagus.insights._insights import (
     next_text,
     probability_text,
     say,
+    session_text,
     to_json,
     trend_text,
 )
@@ -98,6 +99,7 @@ __all__ = [
     "rest_problem",
     "say",
     "session_effect",
+    "session_text",
     "suggest_next",
     "to_json",
     "trend",

@@ -14,15 +14,18 @@ import numpy as np
 
 from vagus.insights._effects import (
     LEFT_OUT_REASONS,
+    MAX_CORRECTED_PERCENT,
+    MIN_REST_S,
     Effects,
     ExerciseEffect,
+    SessionEffect,
     Suggestion,
     exercise_effects,
     suggest_next,
 )
 from vagus.insights._model import Normal
 from vagus.insights._readiness import MIN_MORNINGS, Readiness, readiness
-from vagus.insights._records import CheckinRecord, Morning, SessionRecord
+from vagus.insights._records import CheckinRecord, Morning, Rest, SessionRecord
 from vagus.insights._symptoms import MIN_PAIRS, LoadFatigue, Trend, load_fatigue, trend
 from vagus.program import CHECKIN_FIELDS, Lang
 from vagus.program.i18n import Messages, format_number, load_messages
@@ -136,6 +139,34 @@ def probability_text(p: float, lang: Lang) -> str:
     if p < 0.005:
         return "< 1 %"
     return f"{format_number(100.0 * p, lang)} %"
+
+
+def session_text(effect: SessionEffect, before: Rest | None, after: Rest | None, lang: Lang) -> str:
+    """One session's before and after in words, or why there is no comparison."""
+    if effect.ln_rmssd_change is None or before is None or after is None:
+        reason = min(effect.left_out or ("missing",), key=LEFT_OUT_REASONS.index)
+        return say(
+            f"session.{reason}",
+            lang,
+            seconds=format_number(MIN_REST_S, lang),
+            percent=format_number(MAX_CORRECTED_PERCENT, lang),
+        )
+
+    def ms(rest: Rest) -> str:
+        return format_number(math.exp(rest.ln_rmssd or 0.0), lang, 0)
+
+    def bpm(rest: Rest) -> str:
+        return "–" if rest.mean_hr_bpm is None else format_number(rest.mean_hr_bpm, lang, 0)
+
+    return say(
+        "session.change",
+        lang,
+        before_ms=ms(before),
+        after_ms=ms(after),
+        hr_before=bpm(before),
+        hr_after=bpm(after),
+        percent=_signed(_percent(effect.ln_rmssd_change), lang),
+    )
 
 
 def best_text(result: Insights, names: Mapping[str, str], lang: Lang) -> str:
