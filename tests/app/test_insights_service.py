@@ -235,3 +235,26 @@ def test_a_range_for_the_report(screened: App, clock: FakeNow) -> None:
 def test_an_unknown_session_is_not_found(screened: App) -> None:
     with pytest.raises(NotFoundError, match="no session 99"):
         screened.insights.session_change(99)
+
+
+def test_the_readiness_rule_is_the_only_way_morning_hrv_reaches_the_plan(
+    screened: App, clock: FakeNow
+) -> None:
+    journal = screened.journal
+    for day in range(20):
+        # 13 mornings at 50 ms, then a week at 30 ms: this week is below the normal range.
+        add_morning(journal, days_ago(clock, day, hours=4), 30.0 if day < 7 else 50.0)
+    assert screened.insights.morning_status() == "below"
+    today = screened.local_now().date()
+    screened.plan.today(today - timedelta(days=1))  # yesterday's plan, the one today follows
+    held_text = "this week's morning HRV is below your normal range"
+    off = screened.plan.today(store=False)
+    assert not any(held_text in item.text("en") for item in off.items)
+    assert screened.plan.readiness_rule() == {"hold_when_below": False, "set_by": "person"}
+    screened.plan.set_readiness_rule(True, "clinician")
+    held = screened.plan.today(store=False)
+    assert held.items
+    assert all(held_text in item.text("en") for item in held.items)
+    assert all("your clinician" in item.text("en") for item in held.items)
+    with pytest.raises(AppError, match="set_by"):
+        screened.plan.set_readiness_rule(True, "somebody")

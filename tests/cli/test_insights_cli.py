@@ -121,3 +121,22 @@ def test_a_session_with_a_sensor_shows_its_before_and_after(screened_env: dict[s
     breathing = next(e for e in data["exercises"] if e["id"] == "breathing")
     assert (breathing["sessions"], breathing["paired"]) == (1, 1)
     assert math.isfinite(breathing["ln_rmssd_change"]["mean"])
+
+
+def test_the_readiness_rule_is_shown_and_set(screened_env: dict[str, str]) -> None:
+    screened_env = screened_env | {"COLUMNS": "300"}
+    off = run(screened_env, "plan", "readiness", "--lang", "en")
+    assert off.exit_code == 0, off.output
+    assert "The rule is off: the plan does not look at HRV" in off.stdout
+    on = run(
+        screened_env, "plan", "readiness", "--hold-when-below", "--by", "clinician", "--lang", "nb"
+    )
+    assert on.exit_code == 0, on.output
+    assert "Regel på (satt av behandleren din)" in on.stdout
+    assert "For få morgenmålinger ennå: 0 av 14" in on.stdout
+    data = json.loads(run(screened_env, "plan", "readiness", "--json").stdout)
+    assert data == {"hold_when_below": True, "set_by": "clinician", "status": "too-few"}
+    bad = run(screened_env, "plan", "readiness", "--off", "--by", "nobody")
+    assert bad.exit_code == 2
+    assert "set_by: expected person or clinician" in bad.stderr
+    assert json.loads(run(screened_env, "plan", "readiness", "--json").stdout)["hold_when_below"]

@@ -60,6 +60,7 @@ class Sim:
     ratings: Callable[[int], dict[str, int]] = lambda n: {}
     checks_in: Callable[[int], bool] = lambda n: True
     does_sessions: Callable[[int], bool] = lambda n: True
+    readiness: Callable[[int], str | None] = lambda n: None
     plans: list[TodayPlan] = field(default_factory=list)
     checkins: list[CheckIn] = field(default_factory=list)
     outcomes: list[SessionOutcome] = field(default_factory=list)
@@ -77,6 +78,7 @@ class Sim:
                 self.outcomes,
                 self.mode,
                 self.overrides,
+                readiness=self.readiness(n),
             )
             self.plans.append(plan)
             for item in plan.items:
@@ -442,6 +444,39 @@ def test_hold_stops_rises_but_not_step_backs() -> None:
     assert everything.doses("breathing") == [2.0] * 20
     assert len(everything.plans[-1].items) == 2  # nothing added either
     assert everything.item(10, "humming")[2] == "kept at 1 minute: on hold, set by your clinician"
+
+
+def test_morning_hrv_holds_the_plan_only_through_the_rule_set() -> None:
+    # Morning HRV below the normal range from day 5 on: without the rule the plan grows as
+    # ever (it does not look at HRV); with it, nothing rises and nothing is added, and the
+    # reason names who set the rule. Step-backs after worse days still happen.
+    def below(n: int) -> str:
+        return "below" if n >= 5 else "within"
+
+    free = Sim(readiness=below).run(20)
+    assert free.doses("breathing") == Sim().run(20).doses("breathing")
+    rule = Overrides(readiness_hold=True, readiness_set_by="clinician")
+    held = Sim(overrides=rule, readiness=below).run(20)
+    assert held.doses("breathing")[5:] == [held.doses("breathing")[5]] * 15
+    assert len(held.plans[-1].items) == len(held.plans[5].items)
+    assert held.item(10, "breathing")[2].endswith(
+        "this week's morning HRV is below your normal range, and then the plan holds "
+        "(a rule set by your clinician)"
+    )
+    assert "morgen-HRV denne uken er under normalområdet ditt" in held.item(10, "breathing")[3]
+    # Within the range again, the plan goes on growing.
+    recovered = Sim(overrides=rule, readiness=lambda n: "below" if 5 <= n < 10 else "within")
+    assert recovered.run(20).doses("breathing")[-1] > recovered.doses("breathing")[9]
+    stepped = plan_today(
+        day(10),
+        {"breathing": "ok"},
+        established(3.0),
+        week_of_fatigue(4, [7, 7]),
+        (),
+        overrides=rule,
+        readiness="below",
+    )
+    assert stepped.items[0].dose == 2.5
 
 
 def test_the_person_can_add_an_exercise() -> None:

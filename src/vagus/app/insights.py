@@ -40,6 +40,7 @@ from vagus.insights import (
     morning_text,
     next_text,
     probability_text,
+    readiness,
     rest_problem,
     say,
     session_effect,
@@ -263,6 +264,14 @@ class InsightsService:
             me_cfs=me_cfs,
             seed=seed,
         )
+
+    def morning_status(self, day: date | None = None) -> str:
+        """This week's morning HRV against the person's normal range (``below``, ``within``,
+        ``above``, ``too-few``), up to ``day``; what the plan's readiness rule reads. It
+        reads the mornings only, never the plan (which asks it)."""
+        end = day or self._app.local_now().date()
+        measurements = self._app.journal.history(types=["measurement"])
+        return readiness(self._mornings(measurements), end).status
 
     # -- what the faces show ----------------------------------------------------------------
 

@@ -162,6 +162,8 @@ def overrides_from_json(data: Mapping[str, Any]) -> Overrides:
     hold_all = data.get("hold_all", False)
     include = data.get("include", ())
     set_by = data.get("set_by", "person")
+    readiness_hold = data.get("readiness_hold", False)
+    readiness_set_by = data.get("readiness_set_by", "person")
     return Overrides(
         exercises=exercises,
         hold_all=hold_all if isinstance(hold_all, bool) else False,
@@ -169,6 +171,8 @@ def overrides_from_json(data: Mapping[str, Any]) -> Overrides:
         if isinstance(include, list | tuple)
         else (),
         set_by=set_by if set_by in SET_BY else "person",
+        readiness_hold=readiness_hold if isinstance(readiness_hold, bool) else False,
+        readiness_set_by=readiness_set_by if readiness_set_by in SET_BY else "person",
     )
 
 
@@ -251,6 +255,22 @@ class PlanService:
         data["exercises"] = exercises
         self._app.journal.set_setting(SETTING_OVERRIDES, data)
 
+    def readiness_rule(self) -> dict[str, Any]:
+        """The readiness rule: ``{"hold_when_below": bool, "set_by": "person" | "clinician"}``."""
+        rule = overrides_from_json(self.overrides())
+        return {"hold_when_below": rule.readiness_hold, "set_by": rule.readiness_set_by}
+
+    def set_readiness_rule(self, hold_when_below: bool, set_by: str = "person") -> None:
+        """Turn on (or off) the one rule by which morning HRV reaches the plan: while this
+        week's morning HRV is below the person's normal range (vagus.insights), no dose rises
+        and no exercise is added. Only the person or their clinician sets it (issue 13)."""
+        if set_by not in SET_BY:
+            raise AppError(f"set_by: expected person or clinician, got {set_by!r}", "set_by")
+        data = self.overrides()
+        data["readiness_hold"] = bool(hold_when_below)
+        data["readiness_set_by"] = set_by
+        self._app.journal.set_setting(SETTING_OVERRIDES, data)
+
     def today(self, today: date | None = None, *, store: bool = True) -> TodayPlan:
         """Today's plan, built from the last earlier day's plan and stored when it changes
         (``store=False``: only read, as the gate does, so a refused request changes nothing)."""
@@ -264,14 +284,36 @@ class PlanService:
         mode: Any = self.mode()
         overrides = overrides_from_json(self.overrides())
         checkins, outcomes = self._checkins(since), self._outcomes(since)
+        # Morning HRV reaches the plan only through the rule the person or clinician set.
+        readiness = self._app.insights.morning_status(day) if overrides.readiness_hold else None
         try:
-            plan = plan_today(day, statuses, based_on, checkins, outcomes, mode, overrides, rules)
+            plan = plan_today(
+                day,
+                statuses,
+                based_on,
+                checkins,
+                outcomes,
+                mode,
+                overrides,
+                rules,
+                readiness=readiness,
+            )
         except PlanError:
             # A stored override or plan entry the rules refuse (an old or hand-edited
             # journal, or rules changed since): leave out each that is refused on its own and
             # build the plan from the rest, rather than refuse every page (issue 11).
             overrides, based_on = _usable(day, mode, overrides, based_on, rules)
-            plan = plan_today(day, statuses, based_on, checkins, outcomes, mode, overrides, rules)
+            plan = plan_today(
+                day,
+                statuses,
+                based_on,
+                checkins,
+                outcomes,
+                mode,
+                overrides,
+                rules,
+                readiness=readiness,
+            )
         if not store:
             return plan
         stored = plan_to_json(plan, based_on)

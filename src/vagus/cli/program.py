@@ -362,6 +362,43 @@ def plan_set(
         app_.plan.today()
 
 
+@plan_app.command("readiness")
+def plan_readiness(
+    hold: Annotated[
+        bool | None,
+        typer.Option(
+            "--hold-when-below/--off",
+            help="Hold the plan (no rises, nothing added) while this week's morning HRV is "
+            "below your normal range; --off: the plan does not look at HRV (the default).",
+        ),
+    ] = None,
+    by: Annotated[str, typer.Option(help="Who set it: person or clinician.")] = "person",
+    json_out: Annotated[bool, typer.Option("--json", help="Print the rule as JSON.")] = False,
+    lang: LangOption = None,
+) -> None:
+    """The one rule by which morning HRV may steer the plan; shown, or set (you or your
+    clinician decide)."""
+    from vagus.app.insights import morning_text
+    from vagus.program import t
+
+    app_ = open_app()
+    chosen = language(app_, lang)
+    with user_errors(chosen):
+        if hold is not None:
+            app_.plan.set_readiness_rule(hold, by)
+            app_.plan.today()
+        rule = app_.plan.readiness_rule()
+        if json_out:
+            print_json(rule | {"status": app_.insights.morning_status()})
+            return
+        if not rule["hold_when_below"]:
+            console().print(t("cli.readiness_off", chosen))
+            return
+        status = morning_text(app_.insights.compute().morning, chosen)
+    who = t(f"cli.who_{rule['set_by']}", chosen)
+    console().print(t("cli.readiness_on", chosen, who=who, status=status))
+
+
 # --- check-ins and questionnaires -------------------------------------------------------------
 
 

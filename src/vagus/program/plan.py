@@ -177,12 +177,20 @@ class ExerciseOverride:
 
 @dataclass(frozen=True)
 class Overrides:
-    """All overrides: per exercise, a hold on the whole plan, and exercises to add now."""
+    """All overrides: per exercise, a hold on the whole plan, and exercises to add now.
+
+    ``readiness_hold`` is the one way morning HRV reaches the plan (issue 13): a rule the
+    person or clinician (``readiness_set_by``) turns on, under which no dose rises and no
+    exercise is added while this week's morning HRV is below their normal range. Off, the
+    plan never looks at HRV.
+    """
 
     exercises: Mapping[str, ExerciseOverride] = field(default_factory=dict)
     hold_all: bool = False
     include: tuple[str, ...] = ()
     set_by: SetBy = "person"
+    readiness_hold: bool = False
+    readiness_set_by: SetBy = "person"
 
 
 # --- rules ----------------------------------------------------------------------------------------
@@ -674,6 +682,12 @@ class _Ctx:
     outcomes: Sequence[SessionOutcome]
     recent: DayJudgement | None  # the latest check-in, if not older than max_age_days
     upward_left: int
+    readiness: str | None = None  # this week's morning HRV status, when a rule asks for it
+
+    @property
+    def readiness_holds(self) -> bool:
+        """The person's or clinician's readiness rule applies today."""
+        return self.overrides.readiness_hold and self.readiness == "below"
 
 
 def _ceiling(ex: str, ctx: _Ctx) -> tuple[float, Literal["max", "override", "baseline"]]:
@@ -842,6 +856,9 @@ def _decide(entry: PlanEntry, ctx: _Ctx) -> tuple[PlanItem, bool]:
     if o.hold or ctx.overrides.hold_all:
         who = _who(o.set_by if o.hold else ctx.overrides.set_by)
         return kept_because("kept.on_hold", who=who), False
+    if ctx.readiness_holds:
+        who = _who(ctx.overrides.readiness_set_by)
+        return kept_because("kept.readiness_below", who=who), False
     if ctx.recent is None:
         if not ctx.judged:
             return kept_because("kept.no_checkin_yet"), False
@@ -961,6 +978,8 @@ def plan_today(
     mode: Mode = "standard",
     overrides: Overrides | None = None,
     rules: PlanRules | None = None,
+    *,
+    readiness: str | None = None,
 ) -> TodayPlan:
     """Today's plan (see the module docstring for the rules, and ``plan_rules.toml``).
 
@@ -983,6 +1002,10 @@ def plan_today(
         Choices of the person or the clinician.
     rules : PlanRules or None
         Defaults to the package's ``plan_rules.toml``.
+    readiness : str or None
+        This week's morning HRV against the person's normal range (``"below"``, ``"within"``,
+        ``"above"``, ``"too-few"``; :mod:`vagus.insights`). Used only by the rule
+        ``overrides.readiness_hold``.
 
     Returns
     -------
@@ -1013,6 +1036,7 @@ def plan_today(
         outcomes=tuple(outcomes),
         recent=recent,
         upward_left=mrules.max_increases_per_day,
+        readiness=readiness,
     )
     by_id = {e.exercise_id: e for e in current}
     items: list[PlanItem] = []
@@ -1154,6 +1178,8 @@ def _due_to_add(items: Sequence[PlanItem], ctx: _Ctx) -> bool:
     """An established plan adds its next exercise when every condition in the rules holds."""
     m = ctx.mrules
     if m.add_every_days == 0 or ctx.upward_left <= 0 or ctx.overrides.hold_all:
+        return False
+    if ctx.readiness_holds:
         return False
     if any(i.status == "decrease" for i in items) or len(items) >= m.max_exercises:
         return False
