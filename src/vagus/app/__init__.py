@@ -8,7 +8,8 @@ Services (``app.<name>``): ``prefs`` (language, pacer, the web's sensor), ``scre
 ``plan`` (today's plan, and the gate every session start passes), ``sessions``, ``checkins``
 (with their warning signs and the red-flag state), ``measurements`` (files, stored recordings,
 trends), ``live`` (sensors and recordings beat by beat), ``resonance``, ``transfer`` (history,
-export, import, delete-all), ``insights`` (reserved for issue 13).
+export, import, delete-all), ``insights`` (effects per exercise, the suggestion, morning
+readiness, symptom trends; issue 13), ``report`` (the therapist's report).
 """
 
 from __future__ import annotations

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from vagus.app.measurements import MeasurementService
     from vagus.app.plan import PlanService
     from vagus.app.preferences import PreferenceService
+    from vagus.app.report import ReportService
     from vagus.app.resonance import ResonanceService
     from vagus.app.screening import ScreeningService
     from vagus.app.sessions import SessionService
@@ -47,6 +48,7 @@ _SERVICES: Final[dict[str, tuple[str, str]]] = {
     "resonance": ("vagus.app.resonance", "ResonanceService"),
     "transfer": ("vagus.app.transfer", "TransferService"),
     "insights": ("vagus.app.insights", "InsightsService"),
+    "report": ("vagus.app.report", "ReportService"),
 }
 #: The journal's URL prefix of an SQLite file (``vagus.config.sqlite_url``).
 _SQLITE_FILE_PREFIX: Final = "sqlite:///"
@@ -124,6 +126,10 @@ class App:
     @property
     def insights(self) -> InsightsService:
         return cast("InsightsService", self._service("insights"))
+
+    @property
+    def report(self) -> ReportService:
+        return cast("ReportService", self._service("report"))
 
     @property
     def journal(self) -> Journal:
