@@ -258,3 +258,24 @@ def test_the_readiness_rule_is_the_only_way_morning_hrv_reaches_the_plan(
     assert all("your clinician" in item.text("en") for item in held.items)
     with pytest.raises(AppError, match="set_by"):
         screened.plan.set_readiness_rule(True, "somebody")
+
+
+def test_a_rest_of_a_few_beats_without_analysis_is_short(screened: App, clock: FakeNow) -> None:
+    journal = screened.journal
+    at = days_ago(clock, 1)
+    session = journal.start_session("humming", {}, at)
+    add_recording(journal, at, [900.0] * 5, ["rest-before"], session_id=session, analyse=False)
+    add_recording(
+        journal,
+        at + timedelta(minutes=6),
+        rr_with_rmssd(40.0),
+        ["rest-after"],
+        session_id=session,
+        analyse=False,
+    )
+    journal.finish_session(session, "completed", at + timedelta(minutes=8))
+    change = screened.insights.session_change(session).to_json()
+    assert change["left_out"] == ["short"]
+    assert change["before"]["duration_s"] == pytest.approx(4.5)
+    assert change["after"]["ln_rmssd"] == pytest.approx(math.log(40.0), abs=1e-9)
+    assert "too short" in screened.insights.session_change(session).text("en")

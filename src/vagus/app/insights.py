@@ -144,6 +144,9 @@ class InsightsService:
 
     def __init__(self, app: App) -> None:
         self._app = app
+        # Analyses of recordings that stored none (imports from elsewhere), by (id, beats):
+        # each is computed once per process, not on every look at the insights.
+        self._analysed: dict[tuple[int, int], Mapping[str, Any] | None] = {}
 
     # -- records --------------------------------------------------------------------------
 
@@ -154,13 +157,12 @@ class InsightsService:
             return None
         analysis = entry.get("analysis")
         if not isinstance(analysis, Mapping) or not isinstance(analysis.get("indices"), Mapping):
-            rr = self._app.journal.recording_rr(int(entry["id"]))
-            from vagus.app.measurements import analysis_to_store
-            from vagus.hrv import analyze
-
-            try:
-                analysis = analysis_to_store(analyze(rr))
-            except ValueError:  # too few beats to analyse at all
+            key = (int(entry["id"]), int(entry.get("n_beats") or 0))
+            if key not in self._analysed:
+                self._analysed[key] = self._analyse(key[0])
+            analysis = self._analysed[key]
+            if analysis is None:  # too few beats to analyse at all
+                rr = self._app.journal.recording_rr(key[0])
                 return Rest(None, None, sum(rr) / 1000.0, 0.0)
         indices = analysis.get("indices") or {}
         artifacts = analysis.get("artifacts") or {}
@@ -170,6 +172,15 @@ class InsightsService:
             duration_s=_float(analysis.get("duration_s")) or 0.0,
             corrected_percent=_float(artifacts.get("percent")) or 0.0,
         )
+
+    def _analyse(self, recording_id: int) -> Mapping[str, Any] | None:
+        from vagus.app.measurements import analysis_to_store
+        from vagus.hrv import analyze
+
+        try:
+            return analysis_to_store(analyze(self._app.journal.recording_rr(recording_id)))
+        except ValueError:
+            return None
 
     def _session_records(
         self, sessions: Sequence[Mapping[str, Any]], recordings: Mapping[int, Mapping[str, Any]]

@@ -56,10 +56,12 @@ def rest_problem(rest: Rest | None) -> LeftOut | None:
     >>> rest_problem(Rest(3.5, 62.0, 60.0, 8.0))
     'artifacts'
     """
-    if rest is None or rest.ln_rmssd is None:
+    if rest is None:
         return "missing"
     if rest.duration_s < MIN_REST_S:
         return "short"
+    if rest.ln_rmssd is None:
+        return "missing"
     if rest.corrected_percent > MAX_CORRECTED_PERCENT:
         return "artifacts"
     return None
