@@ -45,6 +45,7 @@ from vagus.insights import (
     say,
     session_effect,
     session_text,
+    signed,
     to_json,
     trend_text,
 )
@@ -76,6 +77,7 @@ __all__ = [
     "probability_text",
     "say",
     "session_text",
+    "signed",
     "trend_text",
 ]
 

@@ -484,8 +484,9 @@ def _usable(
 
 def today_overview(app: App, lang: Lang) -> dict[str, Any]:
     """What Today shows: the plan, whether the health questions were answered, whether the
-    person checked in today (local date), the last resting measurement, and a red flag not yet
-    confirmed as handled."""
+    person checked in today (local date), the last resting measurement, a red flag not yet
+    confirmed as handled, and one line of the insights (once the health questions are
+    answered: before that no exercise is suggested)."""
     plan = app.plan.today_json()
     today = app.local_now().date()
     history = app.transfer.history
@@ -502,4 +503,6 @@ def today_overview(app: App, lang: Lang) -> dict[str, Any]:
         "checked_in_today": checked_in,
         "last_measurement": resting[0] if resting else None,
         "red_flag": app.checkins.open_red_flag(lang),
+        # One line of the insights: this week's mornings and what to try next (issue 13).
+        "insights": app.insights.today_line(lang) if app.screening.done() else None,
     }

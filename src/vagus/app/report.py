@@ -32,7 +32,7 @@ import tempfile
 import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, fields, is_dataclass
+from dataclasses import dataclass, fields, is_dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from importlib.resources import files
@@ -193,6 +193,19 @@ class Report:
     sections: tuple[Section, ...]
 
 
+@dataclass(frozen=True)
+class InsightsPage:
+    """What ``/insights`` shows: the suggestion with its reason, then sections laid out as
+    the report's."""
+
+    title: str
+    next_exercise: str | None
+    next_name: str | None
+    next_reason: str | None
+    dose: str
+    sections: tuple[Section, ...]
+
+
 def report_json(report: Report) -> dict[str, Any]:
     """The report as JSON (``GET /api/report``): the same parts, dates in ISO 8601."""
 
@@ -237,8 +250,9 @@ def _parse_day(value: str | date | None, field: str) -> date | None:
 
 
 def _signed(value: float, lang: Lang, decimals: int = 0) -> str:
-    text = format_number(value, lang, decimals)
-    return text if value <= 0 or text.startswith("-") or text == "0" else "+" + text
+    from vagus.app.insights import signed
+
+    return signed(value, lang, decimals)
 
 
 def _percent(ln_change: float) -> float:
@@ -335,6 +349,38 @@ class ReportService:
             doctor=say("report.doctor", lang),
             own=say("report.own", lang),
             sections=sections,
+        )
+
+    def insights_page(self, lang: Lang) -> InsightsPage:
+        """The insights page (``/insights``): the suggestion and the report's effects, morning
+        and symptom sections over the whole history, in the same words and charts as the
+        report (their charts over the last 60 days)."""
+        from vagus.app.insights import exercise_names, next_text
+        from vagus.app.insights import say as insight
+
+        result = self._app.insights.compute()
+        names = exercise_names(lang)
+        end = self._app.local_now().date()
+        start = end - timedelta(days=59)
+        suggestion = result.suggestion
+        return InsightsPage(
+            title=insight("heading.title", lang),
+            next_exercise=None if suggestion is None else suggestion.exercise,
+            next_name=None if suggestion is None else names.get(suggestion.exercise),
+            next_reason=None if suggestion is None else next_text(suggestion, names, lang),
+            dose=insight("next.dose", lang),
+            # The report's sections, headed as the person reads them ("for you"), not as
+            # their therapist does ("for this person").
+            sections=(
+                replace(_effects(result, names, lang), heading=insight("heading.effects", lang)),
+                replace(
+                    _morning(result.morning, start, end, lang),
+                    heading=insight("heading.morning", lang),
+                ),
+                replace(
+                    _symptoms(result, start, end, lang), heading=insight("heading.symptoms", lang)
+                ),
+            ),
         )
 
     # -- the PDF --------------------------------------------------------------------------

@@ -19,15 +19,15 @@ if TYPE_CHECKING:
 
 def _interval(value: Normal | None, lang: Lang, *, percent: bool = False, decimals: int = 1) -> str:
     """``mean (low to high)``, as a percent change of RMSSD when ``percent`` (from ln)."""
-    from vagus.program.i18n import format_number
+    from vagus.app.insights import signed
 
     if value is None:
         return "–"
 
     def shown(x: float) -> str:
-        number = (math.exp(x) - 1.0) * 100.0 if percent else x
-        text = format_number(number, lang, 0 if percent else decimals)
-        return text if number <= 0 or text.startswith("-") else "+" + text
+        return signed(
+            (math.exp(x) - 1.0) * 100.0 if percent else x, lang, 0 if percent else decimals
+        )
 
     return f"{shown(value.mean)} ({shown(value.low)} – {shown(value.high)})"
 

@@ -38,6 +38,7 @@ from vagus.insights._insights import (
     probability_text,
     say,
     session_text,
+    signed,
     to_json,
     trend_text,
 )
@@ -100,6 +101,7 @@ __all__ = [
     "say",
     "session_effect",
     "session_text",
+    "signed",
     "suggest_next",
     "to_json",
     "trend",

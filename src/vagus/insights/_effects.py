@@ -29,6 +29,11 @@ MIN_REST_S: Final = 50.0
 MAX_CORRECTED_PERCENT: Final = 5.0
 #: "Best" is named only when its probability of being best reaches this.
 P_BEST_NAMED: Final = 0.8
+#: Top-two Thompson sampling: the share of suggestions that are the draw's best; the rest go
+#: to the strongest challenger (Russo 2016's default, near-optimal for any true effects).
+TOP_TWO_BETA: Final = 0.5
+#: Redraws made to find the challenger (an exercise that is nearly surely best has none).
+CHALLENGER_DRAWS: Final = 200
 
 Outcome = Literal["ln_rmssd", "hr_bpm", "calm"]
 OUTCOMES: Final[tuple[Outcome, ...]] = ("ln_rmssd", "hr_bpm", "calm")
@@ -211,10 +216,13 @@ def exercise_effects(
 def suggest_next(
     effects: Effects, allowed: Sequence[str], rng: np.random.Generator
 ) -> Suggestion | None:
-    """Thompson sampling (Thompson 1933; Russo et al. 2018, *A Tutorial on Thompson
-    Sampling*): draw one plausible set of effects from the posterior and suggest the allowed
-    exercise that is best in that draw. An exercise is suggested as often as it is likely to
-    be the best, so the person tries what might be best and learns it in few sessions.
+    """Top-two Thompson sampling (Thompson 1933; Russo 2016, "Simple Bayesian algorithms for
+    best arm identification", *COLT*): draw one plausible set of effects from the posterior;
+    half the time suggest the allowed exercise that is best in that draw, otherwise redraw
+    until another exercise is best and suggest that one, the strongest challenger. Plain
+    Thompson sampling keeps suggesting the leader and is slow to confirm it against the
+    runner-up; the top-two variant is built to identify the best in the fewest sessions,
+    which is what the person wants to learn (``benchmarks/insights_sim.py`` measures both).
 
     Before any paired session there is no posterior: the allowed exercise done least (the
     first in order among equals) is suggested, so each gets tried.
@@ -226,12 +234,18 @@ def suggest_next(
         choice = min(allowed, key=lambda i: by_id[i].sessions if i in by_id else 0)
         return Suggestion(choice, "untried")
     posterior = effects.posterior
-    cols = [posterior.ids.index(a) for a in allowed if a in posterior.ids]
     names = [a for a in allowed if a in posterior.ids]
     if not names:
         return Suggestion(allowed[0], "untried")
-    draw = posterior.draws(rng, 1)[0, cols]
-    choice = names[int(np.argmax(draw))]
+    cols = [posterior.ids.index(a) for a in names]
+    first = int(np.argmax(posterior.draws(rng, 1)[0, cols]))
+    pick = first
+    if len(names) > 1 and rng.random() >= TOP_TWO_BETA:
+        redraws = posterior.draws(rng, CHALLENGER_DRAWS)[:, cols].argmax(1)
+        others = redraws[redraws != first]
+        if len(others):
+            pick = int(others[0])
+    choice = names[pick]
     if by_id[choice].paired == 0:
         return Suggestion(choice, "untried")
     means = {

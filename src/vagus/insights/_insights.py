@@ -92,8 +92,16 @@ def _percent(ln_change: float) -> float:
     return (math.exp(ln_change) - 1.0) * 100.0
 
 
-def _signed(value: float, lang: Lang, decimals: int = 0) -> str:
+def signed(value: float, lang: Lang, decimals: int = 0) -> str:
+    """A change with its sign: ``+3``, ``-2,5``; one that rounds to zero is ``0`` (never
+    ``-0``).
+
+    >>> signed(2.5, "nb", 1), signed(-0.3, "en"), signed(-2.0, "en", 1)
+    ('+2,5', '0', '-2.0')
+    """
     text = format_number(value, lang, decimals)
+    if text.lstrip("-−").strip("0").strip(",.") == "":
+        return text.lstrip("-−")
     return text if text.startswith(("-", "−")) or value <= 0 else "+" + text
 
 
@@ -104,19 +112,15 @@ def effect_text(effect: ExerciseEffect, lang: Lang) -> str:
     if effect.paired < MIN_PAIRED_WORDS:
         return say("effect.too_early", lang, paired=effect.paired, need=MIN_PAIRED_WORDS)
     change = effect.ln_rmssd_change
-    key = (
-        "effect.rises"
-        if change.low > 0
-        else "effect.falls"
-        if change.high < 0
-        else "effect.unclear"
-    )
+    # Decided on the whole percents shown, so the words never say "rises" beside "0 to +12".
+    low, high = round(_percent(change.low)), round(_percent(change.high))
+    key = "effect.rises" if low > 0 else "effect.falls" if high < 0 else "effect.unclear"
     return say(
         key,
         lang,
-        mean=_signed(_percent(change.mean), lang),
-        low=_signed(_percent(change.low), lang),
-        high=_signed(_percent(change.high), lang),
+        mean=signed(_percent(change.mean), lang),
+        low=signed(_percent(change.low), lang),
+        high=signed(_percent(change.high), lang),
     )
 
 
@@ -165,7 +169,7 @@ def session_text(effect: SessionEffect, before: Rest | None, after: Rest | None,
         after_ms=ms(after),
         hr_before=bpm(before),
         hr_after=bpm(after),
-        percent=_signed(_percent(effect.ln_rmssd_change), lang),
+        percent=signed(_percent(effect.ln_rmssd_change), lang),
     )
 
 
@@ -241,9 +245,9 @@ def load_text(item: LoadFatigue, lang: Lang) -> str:
         "symptoms.load",
         lang,
         lag=item.lag_days,
-        mean=_signed(item.per_10_min.mean, lang, 2),
-        low=_signed(item.per_10_min.low, lang, 2),
-        high=_signed(item.per_10_min.high, lang, 2),
+        mean=signed(item.per_10_min.mean, lang, 2),
+        low=signed(item.per_10_min.low, lang, 2),
+        high=signed(item.per_10_min.high, lang, 2),
         pairs=item.pairs,
     )
 

@@ -432,6 +432,28 @@
     });
     box.hidden = false;
     if (!keepFocus) box.focus();
+    if (state.session) showChange(state.session.id, list);
+  }
+
+  /* The session's rests before and after and what changed (issue 13), when a rest was
+     measured; a session without rests says nothing here. */
+  function showChange(sessionId, list) {
+    fetch("/api/sessions/" + sessionId + "/change?lang=" + encodeURIComponent(lang), {
+      credentials: "same-origin",
+    })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (change) {
+        if (!change || (change.before === null && change.after === null)) return;
+        if (!state.session || state.session.id !== sessionId) return;
+        var dt = document.createElement("dt");
+        dt.textContent = S.summary_change;
+        var dd = document.createElement("dd");
+        dd.id = "player-summary-change";
+        dd.textContent = change.text;
+        list.appendChild(dt);
+        list.appendChild(dd);
+      })
+      .catch(function () {}); // the summary stands without it
   }
 
   /* The state of a session that has not begun yet (or of none). */

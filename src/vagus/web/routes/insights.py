@@ -1,0 +1,50 @@
+"""Insights: which exercise works for the person, what to try next, whether this week's
+mornings are normal for them, and their symptom trends (issue 13).
+
+``GET /insights`` (HTML: the suggestion, then the report's effects, morning and symptom
+sections, each chart with its numbers) and ``GET /api/insights`` (the object ``vagus insights
+--json`` prints), and a session's before and after (``GET /api/sessions/{id}/change``) for the
+player's summary.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+
+from vagus.web._deps import AppDep, LangDep, choose_lang, csrf_protect, render
+from vagus.web.routes.report import chart_svg
+
+router = APIRouter(dependencies=[Depends(csrf_protect)])
+
+
+@router.get("/insights", response_class=HTMLResponse, include_in_schema=False)
+def insights_page(request: Request, app: AppDep) -> Response:
+    """The person's insights, for them, so far."""
+    lang = choose_lang(request)
+    page = app.report.insights_page(lang)
+    context: dict[str, Any] = {
+        "page": page,
+        "screened": app.screening.done(),
+        "chart_svg": lambda chart, chart_id: chart_svg(chart, lang, chart_id),
+    }
+    return render(request, "insights.html", context)
+
+
+@router.get("/api/insights", tags=["insights"])
+def get_insights(app: AppDep, lang: LangDep) -> dict[str, Any]:
+    """Per-exercise effects (ln RMSSD, heart rate and calm changes with 95 % intervals, the
+    probability that each is the person's best), ``best`` (only when that probability is at
+    least 0.8), what to try next and why (in ``lang``), morning readiness and symptom trends:
+    the object ``vagus insights --json`` prints."""
+    return app.insights.overview(lang)
+
+
+@router.get("/api/sessions/{session_id}/change", tags=["insights"])
+def get_session_change(session_id: int, app: AppDep, lang: LangDep) -> dict[str, Any]:
+    """One session's rests before and after and what changed (ln RMSSD, heart rate, calm), or
+    why it cannot be said (``left_out``); ``text`` says it in ``lang``."""
+    change = app.insights.session_change(session_id)
+    return change.to_json() | {"text": change.text(lang)}

@@ -1,0 +1,158 @@
+"""Insights on the web: /api/insights is the object `vagus insights --json` prints (the app's),
+/insights says it in nb and en with the numbers written per language and the charts drawn, Today
+carries one line of it, and a session's before and after is served for the player's summary.
+
+The clock is the web tests' fixed 07:30 local time; records sit a few tens of minutes before it
+on their days, so their local days agree in any time zone."""
+
+from __future__ import annotations
+
+import math
+import re
+import warnings
+from datetime import timedelta
+
+import pytest
+
+from insights_journal import add_morning, add_session
+from vagus.app import App
+from web.conftest import LOCAL_NOW
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient
+
+
+@pytest.fixture
+def filled(screened: App) -> App:
+    """Breathing: RMSSD 40 -> 50 ms (+25 %) every session; humming 40 -> 40-41.6 ms;
+    neck: rests only before (left out); 16 mornings."""
+    journal = screened.journal
+    for k in range(6):
+        at = LOCAL_NOW - timedelta(days=12 - 2 * k, minutes=60)
+        add_session(journal, at, "breathing", rmssd_before=40.0, rmssd_after=50.0)
+        add_session(
+            journal,
+            at + timedelta(minutes=20),
+            "humming",
+            rmssd_before=40.0,
+            rmssd_after=40.0 + 0.8 * (k % 3),
+        )
+    add_session(journal, LOCAL_NOW - timedelta(days=1, minutes=50), "neck", rmssd_after=None)
+    for day in range(16):
+        add_morning(journal, LOCAL_NOW - timedelta(days=day, minutes=30), 40.0 + day % 3)
+    return screened
+
+
+def test_the_api_is_the_app_s_object(client: TestClient, filled: App) -> None:
+    for lang in ("en", "nb"):
+        answer = client.get(f"/api/insights?lang={lang}")
+        assert answer.status_code == 200
+        assert answer.json() == filled.insights.overview(lang)
+    data = client.get("/api/insights?lang=en").json()
+    assert set(data) == {"exercises", "best", "next", "morning", "symptoms"}
+    by_id = {e["id"]: e for e in data["exercises"]}
+    assert by_id["breathing"]["paired"] == 6
+    assert by_id["breathing"]["ln_rmssd_change"]["low"] > 0
+    assert by_id["breathing"]["p_best"] > by_id["humming"]["p_best"]
+    assert data["best"] == "breathing"
+    assert by_id["neck"]["left_out"] == {"missing": 1, "short": 0, "artifacts": 0}
+
+
+def test_an_empty_journal_has_a_friendly_page(client: TestClient, screened: App) -> None:
+    data = client.get("/api/insights?lang=en").json()
+    assert data["morning"]["status"] == "too-few"
+    assert len(data["exercises"]) == 7
+    page = client.get("/insights?lang=en")
+    assert page.status_code == 200
+    assert "Try next" in page.text
+    assert "not measured for you yet" in page.text
+    assert "Too early to say" in page.text
+    assert "<svg" not in page.text.split('id="insights-next"')[1]  # no empty chart
+
+
+@pytest.mark.parametrize(
+    ("lang", "words", "number"),
+    [
+        (
+            "en",
+            (
+                "Insights: what works for you",
+                "Try next",
+                "For you, so far",
+                "Belly breathing",
+                "does not replace a doctor",
+                "A report for your therapist",
+            ),
+            "+25",
+        ),
+        (
+            "nb",
+            (
+                "Innsikt: hva virker for deg",
+                "Prøv neste",
+                "For deg så langt",
+                "Magepust",
+                "erstatter ikke lege",
+                "Rapport til behandleren din",
+            ),
+            "+25",
+        ),
+    ],
+)
+def test_the_page_in_both_languages(
+    client: TestClient, filled: App, lang: str, words: tuple[str, ...], number: str
+) -> None:
+    page = client.get(f"/insights?lang={lang}")
+    assert page.status_code == 200
+    text = page.text
+    for word in words:
+        assert word in text
+    assert number in text  # breathing's RMSSD change, about +25 %
+    assert text.count('role="img"') >= 2  # the effects chart and the morning chart
+    decimal = "," if lang == "nb" else "."
+    # Heart rate falls by exactly 2 bpm in every paired session: -2.0 / -2,0.
+    assert f"-2{decimal}0" in text
+    assert 'href="/exercises/' in text.split('id="insights-next"')[1].split("</section>")[0]
+
+
+def test_today_carries_one_line_of_it(client: TestClient, filled: App) -> None:
+    today = client.get("/api/today?lang=en").json()
+    assert today["insights"] == filled.insights.today_line("en")
+    assert today["insights"].split(" Next: ")[1].split(":")[0] in {
+        "Belly breathing",
+        "Humming and singing",
+        "Cold water on the face",
+        "Calm neck movements and self-massage",
+        "Laughter and good company",
+        "Meditation and gratitude",
+        "Calm physical activity",
+    }
+    page = client.get("/?lang=nb").text
+    line = re.search(r'id="today-insights">(.*?)</p>', page, re.S)
+    assert line is not None
+    assert "Neste:" in line.group(1)
+    assert 'href="/insights"' in line.group(1)
+
+
+def test_before_the_health_questions_today_suggests_nothing(
+    client: TestClient, vagus_app: App
+) -> None:
+    assert client.get("/api/today").json()["insights"] is None
+    assert 'id="today-insights"' not in client.get("/").text
+
+
+def test_a_session_s_before_and_after(client: TestClient, filled: App) -> None:
+    sessions = {s["exercise_id"]: s["id"] for s in filled.journal.history(types=["session"])}
+    change = client.get(f"/api/sessions/{sessions['breathing']}/change?lang=en").json()
+    assert change["ln_rmssd_change"] == pytest.approx(math.log(50 / 40), abs=1e-9)
+    assert change["left_out"] == []
+    assert "Rest before: RMSSD 40 ms" in change["text"]
+    assert "Rest after: RMSSD 50 ms" in change["text"]
+    one_sided = client.get(f"/api/sessions/{sessions['neck']}/change?lang=nb").json()
+    assert one_sided["after"] is None
+    assert one_sided["left_out"] == ["missing"]
+    assert "en av hvilene ble ikke målt" in one_sided["text"]
+    missing = client.get("/api/sessions/999/change")
+    assert missing.status_code == 404
+    assert missing.json()["field"] == "id"
