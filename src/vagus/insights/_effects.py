@@ -224,14 +224,18 @@ def suggest_next(
     runner-up; the top-two variant is built to identify the best in the fewest sessions,
     which is what the person wants to learn (``benchmarks/insights_sim.py`` measures both).
 
-    Before any paired session there is no posterior: the allowed exercise done least (the
-    first in order among equals) is suggested, so each gets tried.
+    First, each allowed exercise is measured once (a session with rests before and after):
+    while some are not, the one of them done least (the first in order among equals) is
+    suggested. Sampling an exercise nothing is known of from what the others suggest wastes
+    sessions when their effects differ; trying each once first reaches 90 % "named right" in
+    32 sessions instead of 36 (``benchmarks/insights_sim.py``, 300 people).
     """
     if not allowed:
         return None
     by_id = {e.id: e for e in effects.exercises}
-    if effects.posterior is None:
-        choice = min(allowed, key=lambda i: by_id[i].sessions if i in by_id else 0)
+    unmeasured = [a for a in allowed if a not in by_id or by_id[a].paired == 0]
+    if unmeasured or effects.posterior is None:
+        choice = min(unmeasured or allowed, key=lambda i: by_id[i].sessions if i in by_id else 0)
         return Suggestion(choice, "untried")
     posterior = effects.posterior
     names = [a for a in allowed if a in posterior.ids]
