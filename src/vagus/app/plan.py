@@ -286,8 +286,9 @@ class PlanService:
         checkins, outcomes = self._checkins(since), self._outcomes(since)
         # Morning HRV reaches the plan only through the rule the person or clinician set.
         readiness = self._app.insights.morning_status(day) if overrides.readiness_hold else None
-        try:
-            plan = plan_today(
+
+        def build(overrides: Overrides, based_on: list[PlanEntry]) -> TodayPlan:
+            return plan_today(
                 day,
                 statuses,
                 based_on,
@@ -298,22 +299,15 @@ class PlanService:
                 rules,
                 readiness=readiness,
             )
+
+        try:
+            plan = build(overrides, based_on)
         except PlanError:
             # A stored override or plan entry the rules refuse (an old or hand-edited
             # journal, or rules changed since): leave out each that is refused on its own and
             # build the plan from the rest, rather than refuse every page (issue 11).
             overrides, based_on = _usable(day, mode, overrides, based_on, rules)
-            plan = plan_today(
-                day,
-                statuses,
-                based_on,
-                checkins,
-                outcomes,
-                mode,
-                overrides,
-                rules,
-                readiness=readiness,
-            )
+            plan = build(overrides, based_on)
         if not store:
             return plan
         stored = plan_to_json(plan, based_on)

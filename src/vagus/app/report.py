@@ -544,6 +544,19 @@ def _effects(result: Insights, names: Mapping[str, str], lang: Lang) -> Section:
     return Section("effects", heading, tuple(blocks))
 
 
+def _range_text(low: float | None, high: float | None, lang: Lang) -> str:
+    """A normal range of ln RMSSD, "3,66 til 3,76", or a dash before there is one."""
+    if low is None or high is None:
+        return "–"
+    two = 2
+    return say(
+        "morning.range_value",
+        lang,
+        low=format_number(low, lang, two),
+        high=format_number(high, lang, two),
+    )
+
+
 def _morning(morning: Readiness, start: date, end: date, lang: Lang) -> Section:
     from vagus.app.insights import morning_text
 
@@ -554,14 +567,7 @@ def _morning(morning: Readiness, start: date, end: date, lang: Lang) -> Section:
         (say("morning.mean_7d", lang), format_number(morning.ln_rmssd_7d, lang, two)),
         (
             say("morning.range", lang),
-            "–"
-            if morning.normal_low is None or morning.normal_high is None
-            else say(
-                "morning.range_value",
-                lang,
-                low=format_number(morning.normal_low, lang, two),
-                high=format_number(morning.normal_high, lang, two),
-            ),
+            _range_text(morning.normal_low, morning.normal_high, lang),
         ),
         (
             say("morning.mornings", lang),
@@ -593,16 +599,7 @@ def _morning(morning: Readiness, start: date, end: date, lang: Lang) -> Section:
         week_rows = []
         for week, points in sorted(weeks.items()):
             last = points[-1]
-            band = (
-                "–"
-                if last.normal_low is None or last.normal_high is None
-                else say(
-                    "morning.range_value",
-                    lang,
-                    low=format_number(last.normal_low, lang, two),
-                    high=format_number(last.normal_high, lang, two),
-                )
-            )
+            band = _range_text(last.normal_low, last.normal_high, lang)
             mean = sum(p.ln_rmssd for p in points) / len(points)
             week_rows.append(
                 (week.isoformat(), str(len(points)), format_number(mean, lang, two), band)
