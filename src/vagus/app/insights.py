@@ -263,7 +263,8 @@ class InsightsService:
         statuses = self._app.plan.exercises()
         planned = [s.exercise_id for s in statuses if s.status == "planned"]
         allowed = planned or [s.exercise_id for s in statuses if s.status == "open"]
-        me_cfs = bool(self._app.screening.answers().get("me-cfs"))
+        # ME/CFS from the screening, or the plan set to its mode by the person or clinician.
+        me_cfs = self._app.plan.mode() == "mecfs"
         # The same suggestion all day until another session is done: a person who looks
         # twice should not be told two different things.
         seed = zlib.crc32(f"{end.isoformat()}:{len(records)}".encode())
