@@ -1097,12 +1097,12 @@ def _pdf(report: Report) -> bytes:
 
 
 def _column_widths(item: Table, width: float) -> list[float]:
-    """Column widths in proportion to each column's longest text (at least a short word),
-    filling ``width``."""
+    """Column widths in proportion to each column's longest text (at least a short word and
+    its padding), filling ``width``."""
     longest = []
     for index in range(len(item.columns)):
         texts = [item.columns[index]] + [row[index] for row in item.rows]
-        longest.append(max(6, min(40, max(len(t) for t in texts))))
+        longest.append(max(10, min(40, max(len(t) for t in texts))))
     if not any(item.columns):  # a key-value table: the key a third
         return [width / 3.0, width * 2.0 / 3.0]
     total = sum(longest)
