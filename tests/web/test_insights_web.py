@@ -16,6 +16,7 @@ import pytest
 
 from insights_journal import add_morning, add_session
 from vagus.app import App
+from vagus.app.insights import exercise_names
 from web.conftest import LOCAL_NOW
 
 with warnings.catch_warnings():
@@ -156,3 +157,124 @@ def test_a_session_s_before_and_after(client: TestClient, filled: App) -> None:
     missing = client.get("/api/sessions/999/change")
     assert missing.status_code == 404
     assert missing.json()["field"] == "id"
+
+
+@pytest.fixture
+def three(screened: App) -> App:
+    """Three exercises x 8 sessions with clearly different effects on RMSSD: breathing
+    40 -> 52 ms (+30 %) every time, humming none (40 -> 39.2-40.8 ms), cold water about +6 %."""
+    journal = screened.journal
+    for k in range(8):
+        at = LOCAL_NOW - timedelta(days=20 - 2 * k, minutes=60)
+        add_session(journal, at, "breathing", rmssd_before=40.0, rmssd_after=52.0)
+        add_session(
+            journal,
+            at + timedelta(minutes=15),
+            "humming",
+            rmssd_before=40.0,
+            rmssd_after=40.0 + 0.8 * (k % 3 - 1),
+        )
+        add_session(
+            journal,
+            at + timedelta(minutes=30),
+            "cold-water",
+            rmssd_before=40.0,
+            rmssd_after=42.0 + 0.8 * (k % 2),
+        )
+    return screened
+
+
+def test_three_exercises_are_ranked_for_the_person(client: TestClient, three: App) -> None:
+    data = client.get("/api/insights?lang=en").json()
+    assert data == three.insights.overview("en")
+    by_id = {e["id"]: e for e in data["exercises"]}
+    assert [by_id[i]["paired"] for i in ("breathing", "humming", "cold-water")] == [8, 8, 8]
+    tried = [e for e in data["exercises"] if e["p_best"] is not None]
+    assert max(tried, key=lambda e: e["p_best"])["id"] == "breathing"
+    breathing = by_id["breathing"]["ln_rmssd_change"]
+    assert breathing["low"] > 0  # the large effect's interval excludes no change
+    assert breathing["low"] < math.log(52 / 40) < breathing["high"]
+    humming = by_id["humming"]["ln_rmssd_change"]
+    assert humming["low"] < 0 < humming["high"]  # no effect: its interval holds 0
+    assert data["best"] == "breathing"
+    for untried in ("neck", "laughter", "meditation", "activity"):
+        assert by_id[untried]["sessions"] == 0
+        assert by_id[untried]["ln_rmssd_change"] is None
+
+
+@pytest.mark.parametrize(
+    ("lang", "breathing", "percent", "untried"),
+    [
+        ("en", "Belly breathing", "+30", "Not tried yet: "),
+        ("nb", "Magepust", "+30", "Ikke prøvd ennå: "),
+    ],
+)
+def test_the_page_names_all_seven_exercises(
+    client: TestClient, three: App, lang: str, breathing: str, percent: str, untried: str
+) -> None:
+    text = client.get(f"/insights?lang={lang}").text
+    chart = text.split('id="report-effects"')[1].split("</section>")[0]
+    assert chart.count('role="img"') == 1
+    # The chart's row for breathing, with its mean and interval written beside it.
+    assert f">{breathing}</text>" in chart
+    assert f">{percent} (" in chart
+    line = re.search(r'id="insights-untried">(.*?)</p>', text, re.S)
+    assert line is not None
+    assert line.group(1).startswith(untried)
+    names = exercise_names(lang)  # type: ignore[arg-type]
+    for exercise in ("neck", "laughter", "meditation", "activity"):
+        assert names[exercise] in line.group(1)
+    assert breathing not in line.group(1)
+
+
+def test_an_empty_journal_in_norwegian(client: TestClient, screened: App) -> None:
+    page = client.get("/insights?lang=nb")
+    assert page.status_code == 200
+    text = page.text
+    assert "Prøv neste" in text
+    assert "For tidlig å si" in text
+    assert "For få morgenmålinger ennå: 0 av 14" in text
+    assert "<svg" not in text.split('id="insights-next"')[1]  # no empty chart
+    line = re.search(r'id="insights-untried">(.*?)</p>', text, re.S)
+    assert line is not None
+    assert "Magepust" in line.group(1)  # nothing tried: all seven are named
+    assert 'href="/report"' in text
+
+
+def test_a_session_without_rests_says_so(client: TestClient, screened: App) -> None:
+    journal = screened.journal
+    at = LOCAL_NOW - timedelta(hours=1)
+    session = add_session(journal, at, "humming", rmssd_before=None, rmssd_after=None)
+    change = client.get(f"/api/sessions/{session}/change?lang=en").json()
+    assert change["before"] is None
+    assert change["after"] is None
+    assert change["ln_rmssd_change"] is None
+    assert set(change["left_out"]) == {"missing"}  # on both sides
+    assert change["calm_before"] == 4
+    assert change["calm_after"] == 6
+    assert change == screened.insights.session_change(session).to_json() | {
+        "text": screened.insights.session_change(session).text("en")
+    }
+
+
+@pytest.mark.parametrize(("lang", "decimal"), [("en", "."), ("nb", ",")])
+def test_the_charts_fit_a_phone_and_carry_their_numbers(
+    client: TestClient, filled: App, lang: str, decimal: str
+) -> None:
+    text = client.get(f"/insights?lang={lang}").text
+    forest = re.search(r'<svg class="chart forest".*?</svg>', text, re.S)
+    assert forest is not None
+    svg = forest.group(0)
+    assert 'viewBox="0 0 360 ' in svg  # drawn for a phone's width
+    assert svg.count('class="interval"') == 2  # breathing and humming; neck has no pair
+    assert svg.count('class="zero"') == 1
+    assert '"numbers"' in svg
+    assert "+25 (" in svg  # breathing's mean and interval beside its row
+    morning = re.search(r'<svg class="chart morning".*?</svg>', text, re.S)
+    assert morning is not None
+    svg = morning.group(0)
+    assert svg.count('class="pt"') == 16  # every morning
+    assert svg.count('class="mean"') == 1
+    assert 'class="band"' in svg  # the normal range, from the 14th morning on
+    # The ln RMSSD ticks (about 3.69-3.74) are written as the language writes them.
+    assert re.search(rf">3\{decimal}\d+</text>", svg)

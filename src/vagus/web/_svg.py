@@ -29,7 +29,7 @@ import html
 import itertools
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, NamedTuple, TypeAlias
 
@@ -513,6 +513,211 @@ def trend_svg(
     return "".join(parts) + "</svg>"
 
 
+#: The insights page's charts (forest plot, morning band): narrower than the others so that
+#: their 12-unit text stays about 11 px on a 360 px phone, with no sideways scrolling.
+NARROW_WIDTH_PX: Final = 360
+#: Height of one text line and the interval's own line in the forest plot, user units.
+FOREST_LINE_PX: Final = 16
+#: Height of the morning chart, user units.
+NARROW_HEIGHT_PX: Final = 220
+
+
+@dataclass(frozen=True)
+class ForestRow:
+    """One row of a forest plot: a label, a mean and its interval, and the numbers as the
+    page writes them (already in the page's language)."""
+
+    label: str
+    mean: float
+    low: float
+    high: float
+    text: str
+
+
+def _plain_number(value: float, decimals: int) -> str:
+    return f"{value:.{decimals}f}"
+
+
+def forest_svg(
+    rows: Sequence[ForestRow],
+    title: str,
+    description: str,
+    *,
+    chart_id: str,
+    unit: str = "%",
+    number: Callable[[float, int], str] = _plain_number,
+) -> str:
+    """A forest plot: one row per item, its interval as a line and its mean as a dot, a dashed
+    line at zero, and each row's label and numbers written above its interval (so the picture
+    says everything as text too, and nothing is cut on a narrow screen).
+
+    Parameters
+    ----------
+    rows : sequence of ForestRow
+        The rows, top to bottom.
+    title, description : str
+        The accessible name and description.
+    chart_id : str
+        Prefix of the ``<title>`` and ``<desc>`` ids.
+    unit : str
+        Written after the last tick value.
+    number : callable (value, decimals) -> str
+        Writes a tick value in the page's language (a decimal comma in Norwegian).
+
+    Returns
+    -------
+    str
+        One ``<svg>`` element; with no rows, only its title and description.
+
+    Examples
+    --------
+    >>> svg = forest_svg([ForestRow("Breathing", 25.0, 20.0, 30.0, "+25 (+20 to +30) %")],
+    ...                  "Change", "RMSSD change", chart_id="f")
+    >>> svg.count('class="interval"'), 'class="zero"' in svg, "+25 (+20 to +30) %" in svg
+    (1, True, True)
+    """
+    width = NARROW_WIDTH_PX
+    if not rows:
+        return _open_svg("forest", chart_id, width, 2 * FOREST_LINE_PX, title, description) + (
+            "</svg>"
+        )
+    left, right = 12.0, width - 12.0
+    lo = min([0.0, *(r.low for r in rows)])
+    hi = max([0.0, *(r.high for r in rows)])
+    lo, hi = _padded(lo, hi, 1.0)
+    sx = _Scale(lo, hi, left, right)
+    body: list[str] = []
+    y = 4.0
+    for row in rows:
+        # The label and the numbers on one line when both fit, else on two.
+        fits = (len(row.label) + len(row.text) + 2) * LEGEND_CHAR_PX <= right - left + 8
+        y += FOREST_LINE_PX
+        body.append(f'<text class="label" x="4" y="{_n(y - 4)}">{_escape(row.label)}</text>')
+        if not fits:
+            y += FOREST_LINE_PX
+        anchor, text_x = ("end", width - 4.0) if fits else ("start", 4.0)
+        body.append(
+            f'<text class="numbers" x="{_n(text_x)}" y="{_n(y - 4)}" text-anchor="{anchor}">'
+            f"{_escape(row.text)}</text>"
+        )
+        y += FOREST_LINE_PX
+        mid = y - FOREST_LINE_PX / 2
+        body.append(
+            f'<line class="interval" x1="{_n(sx(row.low))}" y1="{_n(mid)}" '
+            f'x2="{_n(sx(row.high))}" y2="{_n(mid)}" stroke="currentColor" stroke-width="2"/>'
+            f'<circle class="value" cx="{_n(sx(row.mean))}" cy="{_n(mid)}" r="4" '
+            'fill="currentColor"/>'
+        )
+        y += 4.0
+    bottom = y + 2.0
+    height = int(bottom + 22.0)
+    frame = _Frame(left, 4.0, right, bottom)
+    parts = [_open_svg("forest", chart_id, width, height, title, description)]
+    step = _nice_step(hi - lo)
+    ticks = _ticks(lo, hi, step)
+    for i, value in enumerate(ticks):
+        x = sx(value)
+        label = number(value, _decimals(step) if step < 1 else 0)
+        if i == len(ticks) - 1 and unit:
+            label = f"{label} {unit}"
+        anchor = "end" if i == len(ticks) - 1 and x > right - 30 else "middle"
+        anchor = "start" if i == 0 and x < left + 20 and anchor == "middle" else anchor
+        parts.append(
+            f'<line class="grid" x1="{_n(x)}" y1="{_n(frame.top)}" x2="{_n(x)}" '
+            f'y2="{_n(bottom)}" stroke="currentColor" stroke-opacity="0.15"/>'
+            f'<text class="axis" x="{_n(x)}" y="{_n(bottom + 16)}" '
+            f'text-anchor="{anchor}">{_escape(label)}</text>'
+        )
+    parts.append(
+        f'<line class="axis-line" x1="{_n(left)}" y1="{_n(bottom)}" x2="{_n(right)}" '
+        f'y2="{_n(bottom)}" stroke="currentColor"/>'
+        f'<line class="zero" x1="{_n(sx(0.0))}" y1="{_n(frame.top)}" x2="{_n(sx(0.0))}" '
+        f'y2="{_n(bottom)}" stroke="currentColor" stroke-dasharray="4 3"/>'
+    )
+    return "".join(parts + body) + "</svg>"
+
+
+def band_chart_svg(
+    values: Sequence[tuple[dt.date, float]],
+    mean: Sequence[tuple[dt.date, float]],
+    band: Sequence[tuple[dt.date, float, float]],
+    first: dt.date,
+    last: dt.date,
+    title: str,
+    description: str,
+    *,
+    chart_id: str,
+    number: Callable[[float, int], str] = _plain_number,
+) -> str:
+    """Daily values (dots), their rolling mean (a line) and a normal band (shaded, drawn in
+    runs of days a week apart at most) from ``first`` to ``last``: the morning chart.
+
+    Examples
+    --------
+    >>> day = dt.date(2026, 3, 1)
+    >>> svg = band_chart_svg([(day, 3.7)], [(day, 3.7)], [(day, 3.6, 3.8)], day, day,
+    ...                      "Mornings", "ln RMSSD", chart_id="m")
+    >>> svg.count('class="pt"'), svg.count('class="band"')
+    (1, 1)
+    """
+    width, height = NARROW_WIDTH_PX, NARROW_HEIGHT_PX
+    head = _open_svg("morning", chart_id, width, height, title, description)
+    numbers = [v for _, v in values] + [v for _, v in mean]
+    numbers += [b for _, lo, hi in band for b in (lo, hi)]
+    if not numbers:
+        return head + "</svg>"
+    frame = _Frame(40.0, 12.0, width - 10.0, height - 24.0)
+    start, end = float(first.toordinal()), float(last.toordinal())
+    if start >= end:
+        start, end = start - 1.0, end + 1.0
+    sx = _Scale(start, end, frame.left + 2 * MARKER_SIZE_PX, frame.right - 2 * MARKER_SIZE_PX)
+    lo, hi = _trend_range(min(numbers), max(numbers), None, None)
+    sy = _Scale(lo, hi, frame.bottom, frame.top)
+    parts = [head]
+    runs: list[list[tuple[dt.date, float, float]]] = []
+    for item in band:
+        if runs and (item[0] - runs[-1][-1][0]).days <= 7:
+            runs[-1].append(item)
+        else:
+            runs.append([item])
+    for run in runs:
+        if len(run) == 1:
+            day, b_lo, b_hi = run[0]
+            x = sx(float(day.toordinal()))
+            run_points = [(x - 2, b_hi), (x + 2, b_hi), (x + 2, b_lo), (x - 2, b_lo)]
+        else:
+            upper = [(sx(float(d.toordinal())), b_hi) for d, _, b_hi in run]
+            lower = [(sx(float(d.toordinal())), b_lo) for d, b_lo, _ in reversed(run)]
+            run_points = upper + lower
+        points = " ".join(f"{_n(x)},{_n(sy(v))}" for x, v in run_points)
+        parts.append(f'<polygon class="band" points="{points}" fill="currentColor"/>')
+    step = _nice_step(hi - lo)
+    for value in _ticks(lo, hi, step):
+        y = _n(sy(value))
+        label = number(value, _decimals(step))
+        parts.append(
+            f'<line class="grid" x1="{_n(frame.left)}" y1="{y}" x2="{_n(frame.right)}" y2="{y}" '
+            'stroke="currentColor" stroke-opacity="0.15"/>'
+            f'<text class="axis" x="{_n(frame.left - 4)}" y="{_n(sy(value) + 4)}" '
+            f'text-anchor="end">{_escape(label)}</text>'
+        )
+    # Three dates (first, middle, last): four ISO dates crowd 360 units.
+    parts.append(_date_axis(sx, frame, start, end, 3) if first < last else "")
+    parts.append(_axis_lines(frame))
+    if len(mean) > 1:
+        line = " ".join(f"{_n(sx(float(d.toordinal())))},{_n(sy(v))}" for d, v in mean)
+        parts.append(
+            f'<polyline class="mean" points="{line}" fill="none" stroke="currentColor" '
+            'stroke-width="2"/>'
+        )
+    for day, value in values:
+        parts.append(
+            f'<circle class="pt" cx="{_n(sx(float(day.toordinal())))}" cy="{_n(sy(value))}" '
+            f'r="{_n(POINT_RADIUS_PX + 0.5)}" fill="currentColor"/>'
+        )
+    return "".join(parts) + "</svg>"
+
+
 # --- Pieces --------------------------------------------------------------------------------------
 def _trend_range(
     data_lo: float, data_hi: float, y_min: float | None, y_max: float | None
@@ -584,10 +789,12 @@ def _x_axis(scale: _Scale, frame: _Frame, unit: str) -> str:
     return "".join(parts)
 
 
-def _date_axis(scale: _Scale, frame: _Frame, first: float, last: float) -> str:
+def _date_axis(
+    scale: _Scale, frame: _Frame, first: float, last: float, max_labels: int = MAX_DATE_LABELS
+) -> str:
     """ISO dates under a trend chart: the first, the last, and a few evenly spaced between."""
     first_day, last_day = math.floor(first), math.floor(last)
-    count = min(MAX_DATE_LABELS, last_day - first_day + 1)
+    count = min(max_labels, last_day - first_day + 1)
     if count <= 1:
         positions = [(first + last) / 2.0]
     else:

@@ -11,10 +11,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from babel.lists import format_list
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
+from markupsafe import Markup
 
+from vagus.app.insights import exercise_names
+from vagus.app.report import IntervalChart, LineChart
+from vagus.program import Lang
+from vagus.program.i18n import BABEL_LOCALES, format_number
 from vagus.web._deps import AppDep, LangDep, choose_lang, csrf_protect, render
+from vagus.web._svg import ForestRow, band_chart_svg, forest_svg
 from vagus.web.routes.report import chart_svg
 
 router = APIRouter(dependencies=[Depends(csrf_protect)])
@@ -25,12 +32,46 @@ def insights_page(request: Request, app: AppDep) -> Response:
     """The person's insights, for them, so far."""
     lang = choose_lang(request)
     page = app.report.insights_page(lang)
+    # The effects section lists the exercises the person has done; the others are named in
+    # one line, so all seven are on the page.
+    names = exercise_names(lang)
+    untried = [names[e.id] for e in app.insights.compute().effects.exercises if not e.sessions]
+    untried_text = format_list(untried, locale=BABEL_LOCALES[lang]) if untried else ""
     context: dict[str, Any] = {
         "page": page,
+        "untried": untried_text,
         "screened": app.screening.done(),
-        "chart_svg": lambda chart, chart_id: chart_svg(chart, lang, chart_id),
+        "chart_svg": lambda chart, chart_id: _chart(chart, lang, chart_id),
     }
     return render(request, "insights.html", context)
+
+
+def _chart(chart: IntervalChart | LineChart, lang: Lang, chart_id: str) -> Markup:
+    """The page's charts for a phone: the effects as a forest plot and the mornings with their
+    band, drawn 360 units wide (the report's are A4's 480 and scroll sideways on a phone);
+    the small symptom charts are the report's."""
+
+    def number(value: float, decimals: int) -> str:
+        return format_number(value, lang, decimals)
+
+    if isinstance(chart, IntervalChart):
+        rows = [ForestRow(r.label, r.mean, r.low, r.high, r.text) for r in chart.rows]
+        svg = forest_svg(rows, chart.title, chart.description, chart_id=chart_id, number=number)
+        return Markup(svg)
+    if not chart.small:
+        svg = band_chart_svg(
+            [(v.day, v.value) for v in chart.values],
+            [(v.day, v.value) for v in chart.mean],
+            [(b.day, b.low, b.high) for b in chart.band],
+            chart.first,
+            chart.last,
+            chart.title,
+            chart.description,
+            chart_id=chart_id,
+            number=number,
+        )
+        return Markup(svg)
+    return chart_svg(chart, lang, chart_id)
 
 
 @router.get("/api/insights", tags=["insights"])

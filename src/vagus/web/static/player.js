@@ -435,21 +435,27 @@
     if (state.session) showChange(state.session.id, list);
   }
 
-  /* The session's rests before and after and what changed (issue 13), when a rest was
-     measured; a session without rests says nothing here. */
+  /* The session's rests before and after and what changed (issue 13): RMSSD and heart rate
+     before and after and the change in percent, or in a plain line why it cannot be said (no
+     rest measured, a rest too short, too many corrected beats); the server's words. Asked for
+     once the session is finished (its recordings are closed by then). */
   function showChange(sessionId, list) {
     fetch("/api/sessions/" + sessionId + "/change?lang=" + encodeURIComponent(lang), {
       credentials: "same-origin",
     })
       .then(function (response) { return response.ok ? response.json() : null; })
       .then(function (change) {
-        if (!change || (change.before === null && change.after === null)) return;
+        if (!change) return;
         if (!state.session || state.session.id !== sessionId) return;
+        if ($("player-summary-change")) return; // shown once
         var dt = document.createElement("dt");
         dt.textContent = S.summary_change;
         var dd = document.createElement("dd");
         dd.id = "player-summary-change";
-        dd.textContent = change.text;
+        // Neither rest measured (the web player records none): said as such, not as "one of
+        // the rests".
+        var neither = change.before === null && change.after === null;
+        dd.textContent = neither ? S.change_no_rests : change.text;
         list.appendChild(dt);
         list.appendChild(dd);
       })
