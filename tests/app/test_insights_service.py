@@ -279,3 +279,15 @@ def test_a_rest_of_a_few_beats_without_analysis_is_short(screened: App, clock: F
     assert change["before"]["duration_s"] == pytest.approx(4.5)
     assert change["after"]["ln_rmssd"] == pytest.approx(math.log(40.0), abs=1e-9)
     assert "too short" in screened.insights.session_change(session).text("en")
+
+
+def test_a_session_without_rests_says_so(screened: App, clock: FakeNow) -> None:
+    session = add_session(
+        screened.journal, days_ago(clock, 1), "humming", rmssd_before=None, rmssd_after=None
+    )
+    change = screened.insights.session_change(session)
+    assert change.to_json()["left_out"] == ["missing", "missing"]
+    assert change.text("en") == (
+        "No before-and-after comparison for this session: no rest was measured before or after it."
+    )
+    assert "ingen hvile ble målt" in change.text("nb")

@@ -204,6 +204,8 @@ class InsightsPage:
     next_reason: str | None
     dose: str
     sections: tuple[Section, ...]
+    #: The names of the exercises not done yet (the effects section lists the others).
+    untried: tuple[str, ...] = ()
 
 
 def report_json(report: Report) -> dict[str, Any]:
@@ -369,6 +371,9 @@ class ReportService:
             next_name=None if suggestion is None else names.get(suggestion.exercise),
             next_reason=None if suggestion is None else next_text(suggestion, names, lang),
             dose=insight("next.dose", lang),
+            untried=tuple(
+                names.get(e.id, e.id) for e in result.effects.exercises if not e.sessions
+            ),
             # The report's sections, headed as the person reads them ("for you"), not as
             # their therapist does ("for this person").
             sections=(

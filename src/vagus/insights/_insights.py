@@ -147,6 +147,8 @@ def probability_text(p: float, lang: Lang) -> str:
 
 def session_text(effect: SessionEffect, before: Rest | None, after: Rest | None, lang: Lang) -> str:
     """One session's before and after in words, or why there is no comparison."""
+    if before is None and after is None:
+        return say("session.none", lang)
     if effect.ln_rmssd_change is None or before is None or after is None:
         reason = min(effect.left_out or ("missing",), key=LEFT_OUT_REASONS.index)
         return say(

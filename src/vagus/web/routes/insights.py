@@ -16,7 +16,6 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 
-from vagus.app.insights import exercise_names
 from vagus.app.report import IntervalChart, LineChart
 from vagus.program import Lang
 from vagus.program.i18n import BABEL_LOCALES, format_number
@@ -34,8 +33,7 @@ def insights_page(request: Request, app: AppDep) -> Response:
     page = app.report.insights_page(lang)
     # The effects section lists the exercises the person has done; the others are named in
     # one line, so all seven are on the page.
-    names = exercise_names(lang)
-    untried = [names[e.id] for e in app.insights.compute().effects.exercises if not e.sessions]
+    untried = list(page.untried)
     untried_text = format_list(untried, locale=BABEL_LOCALES[lang]) if untried else ""
     context: dict[str, Any] = {
         "page": page,
