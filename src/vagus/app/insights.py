@@ -34,11 +34,13 @@ from vagus.insights import (
     best_text,
     compute,
     effect_text,
+    interval_text,
     left_out_text,
     load_text,
     morning_numbers,
     morning_text,
     next_text,
+    percent_change,
     probability_text,
     readiness,
     rest_problem,
@@ -69,11 +71,14 @@ __all__ = [
     "best_text",
     "effect_text",
     "exercise_names",
+    "interval_text",
     "left_out_text",
     "load_text",
+    "local_day",
     "morning_numbers",
     "morning_text",
     "next_text",
+    "percent_change",
     "probability_text",
     "say",
     "session_text",
@@ -93,7 +98,7 @@ def exercise_names(lang: Lang) -> dict[str, str]:
     return {i: catalog.exercises[i].text("name", lang) for i in EXERCISE_IDS}
 
 
-def _local_day(at: str) -> date:
+def local_day(at: str) -> date:
     """The local calendar day of a stored instant (the person's time zone, as Today uses)."""
     return datetime.fromisoformat(at).astimezone().date()
 
@@ -204,7 +209,7 @@ class InsightsService:
                     id=int(entry["id"]),
                     exercise_id=str(entry["exercise_id"]),
                     started_at=datetime.fromisoformat(entry["started_at"]),
-                    day=_local_day(entry["started_at"]),
+                    day=local_day(entry["started_at"]),
                     minutes=sum(float(s.get("active_s") or 0.0) for s in steps) / 60.0,
                     # The rest just before the exercise and the one just after it.
                     before=self._rest(befores[-1] if befores else None),
@@ -221,7 +226,7 @@ class InsightsService:
         for entry in sorted(recordings, key=lambda r: (r["started_at"], r["id"])):
             if MORNING_TAG not in (entry.get("tags") or ()) or entry.get("session_id") is not None:
                 continue
-            firsts.setdefault(_local_day(entry["started_at"]), entry)
+            firsts.setdefault(local_day(entry["started_at"]), entry)
         out = []
         for day, entry in sorted(firsts.items()):
             rest = self._rest(entry)
@@ -232,7 +237,7 @@ class InsightsService:
     @staticmethod
     def _checkins(entries: Sequence[Mapping[str, Any]]) -> list[CheckinRecord]:
         return [
-            CheckinRecord(_local_day(e["started_at"]), {f: e.get(f) for f in CHECKIN_FIELDS})
+            CheckinRecord(local_day(e["started_at"]), {f: e.get(f) for f in CHECKIN_FIELDS})
             for e in entries
         ]
 
@@ -255,7 +260,7 @@ class InsightsService:
         measurements = journal.history(types=["measurement"])
         by_id = {int(m["id"]): m for m in measurements}
         sessions = [
-            s for s in journal.history(types=["session"]) if kept(_local_day(s["started_at"]))
+            s for s in journal.history(types=["session"]) if kept(local_day(s["started_at"]))
         ]
         records = self._session_records(sessions, by_id)
         mornings = [m for m in self._mornings(measurements) if kept(m.day)]

@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 from vagus.app.errors import AppError
+from vagus.app.insights import interval_text, local_day, percent_change
 from vagus.program import CHECKIN_FIELDS, Lang
 from vagus.program.i18n import BABEL_LOCALES, Messages, format_number, load_messages
 
@@ -227,10 +228,6 @@ def report_json(report: Report) -> dict[str, Any]:
 # --- building it ----------------------------------------------------------------------------
 
 
-def _local_day(at: str) -> date:
-    return datetime.fromisoformat(at).astimezone().date()
-
-
 def _long_date(day: date, lang: Lang) -> str:
     from babel.dates import format_date
 
@@ -249,16 +246,6 @@ def _parse_day(value: str | date | None, field: str) -> date | None:
         raise AppError(
             f"{field}: {value!r} is not a date; expected YYYY-MM-DD, like 2026-03-02", field
         ) from None
-
-
-def _signed(value: float, lang: Lang, decimals: int = 0) -> str:
-    from vagus.app.insights import signed
-
-    return signed(value, lang, decimals)
-
-
-def _percent(ln_change: float) -> float:
-    return (math.exp(ln_change) - 1.0) * 100.0
 
 
 def _number(value: object) -> float | None:
@@ -315,12 +302,12 @@ class ReportService:
         sessions = [
             s
             for s in journal.history(types=["session"])
-            if s.get("status") != "running" and kept(_local_day(s["started_at"]))
+            if s.get("status") != "running" and kept(local_day(s["started_at"]))
         ]
         checkin_days = {
-            _local_day(c["started_at"])
+            local_day(c["started_at"])
             for c in journal.history(types=["checkin"])
-            if kept(_local_day(c["started_at"]))
+            if kept(local_day(c["started_at"]))
         }
         measurements = journal.history(types=["measurement"])
         result = self._app.insights.compute(since=start, until=end)
@@ -479,22 +466,6 @@ def _adherence(
     return Section("adherence", heading, (Text(summary), table))
 
 
-def _interval_text(value: Any, lang: Lang, *, percent: bool = False, decimals: int = 1) -> str:
-    if value is None:
-        return "–"
-
-    def shown(x: float) -> str:
-        return _signed(_percent(x), lang) if percent else _signed(x, lang, decimals)
-
-    return say(
-        "effects.interval",
-        lang,
-        mean=shown(value.mean),
-        low=shown(value.low),
-        high=shown(value.high),
-    )
-
-
 def _effects(result: Insights, names: Mapping[str, str], lang: Lang) -> Section:
     from vagus.app.insights import best_text, effect_text, left_out_text, probability_text
     from vagus.app.insights import say as insight
@@ -511,9 +482,9 @@ def _effects(result: Insights, names: Mapping[str, str], lang: Lang) -> Section:
             (
                 names.get(e.id, e.id),
                 f"{e.sessions} ({e.paired})",
-                _interval_text(e.ln_rmssd_change, lang, percent=True),
-                _interval_text(e.hr_change_bpm, lang),
-                _interval_text(e.calm_change, lang),
+                interval_text(e.ln_rmssd_change, lang, percent=True),
+                interval_text(e.hr_change_bpm, lang),
+                interval_text(e.calm_change, lang),
                 "–" if e.p_best is None else probability_text(e.p_best, lang),
             )
             for e in tried
@@ -532,10 +503,10 @@ def _effects(result: Insights, names: Mapping[str, str], lang: Lang) -> Section:
                 tuple(
                     IntervalRow(
                         names.get(e.id, e.id),
-                        _percent(e.ln_rmssd_change.mean),
-                        _percent(e.ln_rmssd_change.low),
-                        _percent(e.ln_rmssd_change.high),
-                        _interval_text(e.ln_rmssd_change, lang, percent=True) + " %",
+                        percent_change(e.ln_rmssd_change.mean),
+                        percent_change(e.ln_rmssd_change.low),
+                        percent_change(e.ln_rmssd_change.high),
+                        interval_text(e.ln_rmssd_change, lang, percent=True) + " %",
                     )
                     for e in measured
                     if e.ln_rmssd_change is not None
@@ -677,7 +648,7 @@ def _measurements(
         for m in entries  # newest first
         if is_resting(m)
         and isinstance(m.get("analysis"), Mapping)
-        and kept(_local_day(m["started_at"]))
+        and kept(local_day(m["started_at"]))
     ]
     if not chosen:
         return Section("measurements", heading, (Text(say("measurements.none", lang)),))

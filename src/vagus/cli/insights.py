@@ -4,32 +4,12 @@ your symptom trends. Parse, call the app, render; nothing else."""
 from __future__ import annotations
 
 import json
-import math
 import sys
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
 from vagus.cli._base import LangOption, app, language, open_app, user_errors
-
-if TYPE_CHECKING:
-    from vagus.app.insights import Normal
-    from vagus.program import Lang
-
-
-def _interval(value: Normal | None, lang: Lang, *, percent: bool = False, decimals: int = 1) -> str:
-    """``mean (low to high)``, as a percent change of RMSSD when ``percent`` (from ln)."""
-    from vagus.app.insights import signed
-
-    if value is None:
-        return "–"
-
-    def shown(x: float) -> str:
-        return signed(
-            (math.exp(x) - 1.0) * 100.0 if percent else x, lang, 0 if percent else decimals
-        )
-
-    return f"{shown(value.mean)} ({shown(value.low)} – {shown(value.high)})"
 
 
 @app.command()
@@ -57,6 +37,7 @@ def insights(
         best_text,
         effect_text,
         exercise_names,
+        interval_text,
         left_out_text,
         load_text,
         morning_numbers,
@@ -82,9 +63,9 @@ def insights(
         table.add_row(
             names.get(effect.id, effect.id),
             f"{effect.sessions} ({effect.paired})",
-            _interval(effect.ln_rmssd_change, chosen, percent=True),
-            _interval(effect.hr_change_bpm, chosen),
-            _interval(effect.calm_change, chosen),
+            interval_text(effect.ln_rmssd_change, chosen, percent=True),
+            interval_text(effect.hr_change_bpm, chosen),
+            interval_text(effect.calm_change, chosen),
             "–" if effect.p_best is None else probability_text(effect.p_best, chosen),
         )
     console.print(table)

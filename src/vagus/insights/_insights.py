@@ -87,8 +87,12 @@ def say(key: str, lang: Lang, **fields: object) -> str:
     return messages().get(key, lang, **fields)
 
 
-def _percent(ln_change: float) -> float:
-    """A change of ln RMSSD as a percent change of RMSSD."""
+def percent_change(ln_change: float) -> float:
+    """A change of ln RMSSD as a percent change of RMSSD.
+
+    >>> round(percent_change(0.2), 1)
+    22.1
+    """
     return (math.exp(ln_change) - 1.0) * 100.0
 
 
@@ -105,6 +109,32 @@ def signed(value: float, lang: Lang, decimals: int = 0) -> str:
     return text if text.startswith(("-", "−")) or value <= 0 else "+" + text
 
 
+def interval_text(
+    value: Normal | None, lang: Lang, *, percent: bool = False, decimals: int = 1
+) -> str:
+    """``mean (low to high)`` with signs, as a percent change of RMSSD when ``percent`` (the
+    value is a change of ln RMSSD), else with ``decimals``; a dash for none.
+
+    >>> interval_text(Normal(0.2, 0.1, 0.3), "nb", percent=True)
+    '+22 (+11 til +35)'
+    >>> interval_text(Normal(-2.0, -2.5, -1.5), "en"), interval_text(None, "en")
+    ('-2.0 (-2.5 to -1.5)', '–')
+    """
+    if value is None:
+        return "–"
+
+    def shown(x: float) -> str:
+        return signed(percent_change(x), lang) if percent else signed(x, lang, decimals)
+
+    return say(
+        "effect.interval",
+        lang,
+        mean=shown(value.mean),
+        low=shown(value.low),
+        high=shown(value.high),
+    )
+
+
 def effect_text(effect: ExerciseEffect, lang: Lang) -> str:
     """One exercise's effect on RMSSD in words (modest: "for you, so far")."""
     if effect.paired == 0 or effect.ln_rmssd_change is None:
@@ -113,14 +143,14 @@ def effect_text(effect: ExerciseEffect, lang: Lang) -> str:
         return say("effect.too_early", lang, paired=effect.paired, need=MIN_PAIRED_WORDS)
     change = effect.ln_rmssd_change
     # Decided on the whole percents shown, so the words never say "rises" beside "0 to +12".
-    low, high = round(_percent(change.low)), round(_percent(change.high))
+    low, high = round(percent_change(change.low)), round(percent_change(change.high))
     key = "effect.rises" if low > 0 else "effect.falls" if high < 0 else "effect.unclear"
     return say(
         key,
         lang,
-        mean=signed(_percent(change.mean), lang),
-        low=signed(_percent(change.low), lang),
-        high=signed(_percent(change.high), lang),
+        mean=signed(percent_change(change.mean), lang),
+        low=signed(percent_change(change.low), lang),
+        high=signed(percent_change(change.high), lang),
     )
 
 
@@ -171,7 +201,7 @@ def session_text(effect: SessionEffect, before: Rest | None, after: Rest | None,
         after_ms=ms(after),
         hr_before=bpm(before),
         hr_after=bpm(after),
-        percent=signed(_percent(effect.ln_rmssd_change), lang),
+        percent=signed(percent_change(effect.ln_rmssd_change), lang),
     )
 
 
