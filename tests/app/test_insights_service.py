@@ -245,8 +245,8 @@ def test_the_readiness_rule_is_the_only_way_morning_hrv_reaches_the_plan(
         # 13 mornings at 50 ms, then a week at 30 ms: this week is below the normal range.
         add_morning(journal, days_ago(clock, day, hours=4), 30.0 if day < 7 else 50.0)
     assert screened.insights.morning_status() == "below"
-    today = screened.local_now().date()
-    screened.plan.today(today - timedelta(days=1))  # yesterday's plan, the one today follows
+    # Yesterday's plan, the one today follows (on the plan's own calendar, the app clock's day).
+    screened.plan.today(screened.now().date() - timedelta(days=1))
     held_text = "this week's morning HRV is below your normal range"
     off = screened.plan.today(store=False)
     assert not any(held_text in item.text("en") for item in off.items)
